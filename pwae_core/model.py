@@ -1,0 +1,158 @@
+r"""Paired Wasserstein autoencoder, latent-split family (seed 001).
+
+Latent z = (z1, z2, z3) ~ N(0, I_{d1 + d2 + d3}).
+
+    E_x : (x, p)  -> (z1, z2)        D_x : (z1, z2) -> x
+    E_y : obs     -> (z2, z3)        D_y : (z2, z3) -> y
+
+``p`` is the operator's parameter map (noise level or mask, see operators.py): E_x is told
+*which* observation x will be paired with, so z1 can hold exactly what that observation
+leaves open. Conditional sampling (seed 001, Prop. 2): (z2, z3) = E_y(obs), z1 ~ N(0, I),
+x = D_x(z1, z2). Most likely estimate D_x(0, z2); directional samples D_x(eps v, z2).
+
+Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
+(z2, z3) = E_y(obs), all norms squared L2 summed over pixels, means over the batch:
+
+    L = ||D_x(z1, z2) - x||^2                                      (reconstruction via y)
+      + lambda_agree ||z2^x - z2||^2                                (shared part agrees)
+      + lambda_wae  StatDiv((z1, z2, z3), N(0, I))                   (joint latent law)
+      + lambda_fid  F(D_x(z1', z2), obs),  z1' ~ N(0, I)             (data consistency)
+      + lambda_rec_y ||D_y(z2, z3) - y||^2
+
+The divergence acts on the *joint* code (z1 from x, z2 and z3 from y): that is what makes
+z1 independent of (z2, z3), so that drawing z1 from the prior given y is drawing from the
+conditional. F is the task's data-fidelity term (observed pixels for inpainting).
+"""
+from __future__ import annotations
+
+import torch
+
+from . import divergences, operators
+from .networks import ConvDecoder, ConvEncoder, clamp01_st
+from .posterior import ConditionalImageModel
+
+
+class PairedWAE(ConditionalImageModel):
+    """Latent-split paired WAE for image inverse problems; see the module docstring."""
+
+    kind = "pwae"
+
+    def __init__(self, config):
+        super().__init__(config)
+        c, w = config, config.width
+        self.d1, self.d2, self.d3 = c.d1, c.d2, c.d3
+        self.enc_x = ConvEncoder(2, c.d1 + c.d2, w)
+        self.enc_y = ConvEncoder(2, c.d2 + c.d3, w)
+        self.dec_x = ConvDecoder(c.d1 + c.d2, 1, w)
+        self.dec_y = ConvDecoder(c.d2 + c.d3, 1, w)
+        self.divergence = divergences.get(c.divergence)
+
+    # -- encoders / decoders ------------------------------------------------------
+    def encode_x(self, x, p):
+        """x, p: (B, 1, H, W) -> z1 (B, d1), z2 (B, d2)."""
+        z = self.enc_x(torch.cat([x, p], 1))
+        return z[:, :self.d1], z[:, self.d1:]
+
+    def encode_y(self, obs):
+        """obs: (B, 2, H, W) -> z2 (B, d2), z3 (B, d3)."""
+        z = self.enc_y(obs)
+        return z[:, :self.d2], z[:, self.d2:]
+
+    def decode_x(self, z1, z2):
+        """(B, d1), (B, d2) -> x (B, 1, H, W) in [0, 1]."""
+        return clamp01_st(self.dec_x(torch.cat([z1, z2], 1)))
+
+    def decode_y(self, z2, z3):
+        """(B, d2), (B, d3) -> y image (B, 1, H, W)."""
+        return self.dec_y(torch.cat([z2, z3], 1))
+
+    # -- training -----------------------------------------------------------------
+    def loss(self, x, labels, cfg, generator=None) -> dict:
+        """Loss terms of the module docstring for clean images x (B, 1, H, W)."""
+        p = self.op.sample_params(x, generator)
+        y = self.op.observe(x, p, generator)
+        obs = operators.pack(y, p)                                # (B, 2, H, W)
+        z1, z2x = self.encode_x(x, p)
+        z2, z3 = self.encode_y(obs)
+        sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
+        z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
+        prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
+        z1p = torch.randn(z1.shape, generator=generator, dtype=z.dtype, device=z.device)
+        t = {"rec_x": sq(self.decode_x(z1, z2), x),
+             "agree": sq(z2x, z2),
+             "wae": self.divergence(z, prior),
+             "fid": self.op.fidelity(self.decode_x(z1p, z2), obs).mean(),
+             "rec_y": sq(self.decode_y(z2, z3), y)}
+        t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
+                      + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
+        return t
+
+    # -- conditional sampling -----------------------------------------------------
+    def _sample(self, obs, n, generator=None):
+        """obs (B, 2, H, W) -> (B, n, *x_shape): z1 ~ N(0, I), x = D_x(z1, z2)."""
+        z2, _ = self.encode_y(obs)
+        B = z2.shape[0]
+        z1 = torch.randn(B * n, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
+        x = self.decode_x(z1, z2.repeat_interleave(n, 0))          # (B * n, 1, H, W)
+        return x.view(B, n, *x.shape[1:])
+
+    @torch.no_grad()
+    def map_x_given_y(self, y, sigma=None):
+        """Most likely estimate D_x(0, z2): y (B, *y_shape) -> (B, *x_shape)."""
+        z2, _ = self.encode_y(self.obs_from_y(y, sigma))
+        return self.decode_x(torch.zeros(z2.shape[0], self.d1).to(z2), z2)
+
+    @torch.no_grad()
+    def direction_x_given_y(self, y, eps, v, sigma=None):
+        """D_x(eps v, z2): eps float or (E,), v (d1,) unit vector.
+
+        Returns (B, *x_shape) for a scalar eps, (B, E, *x_shape) for a vector of eps.
+        """
+        z2, _ = self.encode_y(self.obs_from_y(y, sigma))
+        v = self._as_tensor(v, "v").reshape(-1)
+        if v.numel() != self.d1 or not torch.isfinite(v).all() or v.norm() < 1e-8:
+            raise ValueError(f"v must be a finite nonzero vector of length d1={self.d1}")
+        eps = self._as_tensor(eps, "eps")
+        if not torch.isfinite(eps).all() or eps.dim() > 1:
+            raise ValueError("eps must be a finite float or a 1-D tensor")
+        e = eps.reshape(-1)                                          # (E,)
+        z1 = e[:, None] * (v / v.norm())[None]                       # (E, d1)
+        B, E = z2.shape[0], e.numel()
+        x = self.decode_x(z1.repeat(B, 1), z2.repeat_interleave(E, 0))  # (B * E, 1, H, W)
+        x = x.view(B, E, *x.shape[1:])
+        return x[:, 0] if eps.dim() == 0 else x
+
+    @torch.no_grad()
+    def sample_y_given_x(self, x, n: int, generator=None, sigma=None, mask=None):
+        """Mirror of sample_x_given_y: z2 from E_x(x, p), z3 ~ N(0, I) -> (B, n, 1, H, W)."""
+        x = self._as_tensor(x, "x")
+        operators._check_images(x)
+        p = self.op.params(x, sigma if self.op.name == "denoise" else mask)
+        _, z2 = self.encode_x(x, p)
+        z3 = torch.randn(x.shape[0] * n, self.d3, generator=generator).to(z2)
+        y = self.decode_y(z2.repeat_interleave(n, 0), z3)
+        return y.view(x.shape[0], n, *y.shape[1:])
+
+    @torch.no_grad()
+    def sample_joint(self, n: int, generator=None):
+        """(x, y_img) from the learned coupling: z ~ N(0, I) -> D_x(z1, z2), D_y(z2, z3)."""
+        z = torch.randn(n, self.d1 + self.d2 + self.d3, generator=generator).to(self._ref())
+        z1, z2, z3 = z.split([self.d1, self.d2, self.d3], 1)
+        return self.decode_x(z1, z2), self.decode_y(z2, z3)
+
+    def transport_yx(self, y, sigma=None):
+        """Deterministic map y -> x: the most likely estimate."""
+        return self.map_x_given_y(y, sigma=sigma)
+
+
+def _registry():
+    from .baselines import CVAE, Classifier, MSENet
+    return {"pwae": PairedWAE, "cvae": CVAE, "mse": MSENet, "classifier": Classifier}
+
+
+def build(config):
+    """Instantiate the model named by ``config.kind``; ``ValueError`` on unknown kinds."""
+    models = _registry()
+    if config.kind not in models:
+        raise ValueError(f"unknown model kind {config.kind!r}; choose one of {sorted(models)}")
+    return models[config.kind](config)

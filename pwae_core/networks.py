@@ -1,0 +1,67 @@
+"""Building blocks: conv encoder/decoder for 28x28 images, MLPs, output heads."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def clamp01_st(x: torch.Tensor) -> torch.Tensor:
+    """Straight-through clamp to the pixel range [0, 1].
+
+    Forward: clamp(x, 0, 1), so background pixels are exactly 0 (a sharp prior that a
+    sigmoid never reaches); backward: identity, so a wrong saturated pixel still learns.
+    """
+    return x + (x.clamp(0, 1) - x).detach()
+
+
+class ConvEncoder(nn.Module):
+    """(B, c_in, 28, 28) -> (B, d_out): two stride-2 convs (28 -> 14 -> 7), one 3x3, linear."""
+
+    def __init__(self, c_in: int, d_out: int, width: int = 32):
+        super().__init__()
+        w = width
+        self.net = nn.Sequential(
+            nn.Conv2d(c_in, w, 4, 2, 1), nn.SiLU(),          # (B, w, 14, 14)
+            nn.Conv2d(w, 2 * w, 4, 2, 1), nn.SiLU(),         # (B, 2w, 7, 7)
+            nn.Conv2d(2 * w, 2 * w, 3, 1, 1), nn.SiLU(),
+            nn.Flatten(),                                     # (B, 2w * 49)
+            nn.Linear(2 * w * 49, 4 * w), nn.SiLU(),
+            nn.Linear(4 * w, d_out),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    """(B, d_in) -> (B, c_out, 28, 28) raw values (apply an output head afterwards)."""
+
+    def __init__(self, d_in: int, c_out: int = 1, width: int = 32):
+        super().__init__()
+        w = width
+        self.fc = nn.Sequential(nn.Linear(d_in, 4 * w), nn.SiLU(),
+                                nn.Linear(4 * w, 2 * w * 49), nn.SiLU())
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(2 * w, w, 4, 2, 1), nn.SiLU(),  # (B, w, 14, 14)
+            nn.ConvTranspose2d(w, w // 2, 4, 2, 1), nn.SiLU(), # (B, w/2, 28, 28)
+            nn.Conv2d(w // 2, c_out, 3, 1, 1),
+        )
+        self.w = w
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.fc(z).view(z.shape[0], 2 * self.w, 7, 7)      # (B, 2w, 7, 7)
+        return self.net(h)
+
+
+class MLP(nn.Module):
+    """d_in -> hidden... -> d_out with SiLU between layers (seed 002 uses 256 -> 128)."""
+
+    def __init__(self, d_in: int, d_out: int, hidden=(256, 128), act=nn.SiLU):
+        super().__init__()
+        dims, layers = (d_in, *hidden), []
+        for a, b in zip(dims[:-1], dims[1:]):
+            layers += [nn.Linear(a, b), act()]
+        self.net = nn.Sequential(*layers, nn.Linear(dims[-1], d_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)

@@ -1,0 +1,43 @@
+"""Tuned defaults per (task, model kind) and where their shipped checkpoints live.
+
+These are the settings the shipped checkpoints were trained with; the CLI starts from
+them and flags override single fields.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .config import ModelConfig, TrainConfig
+
+TASKS = ("mnist-denoise", "mnist-inpaint", "mnist-classifier")
+KINDS = ("pwae", "cvae", "mse", "classifier")
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+
+_COMMON = dict(steps=6000, batch_size=128, lr=2e-3)
+_TRAIN = {
+    ("mnist-denoise", "pwae"): dict(lambda_wae=20.0, lambda_agree=1.0, lambda_fid=0.0, lambda_rec_y=0.1),
+    ("mnist-inpaint", "pwae"): dict(lambda_wae=20.0, lambda_agree=1.0, lambda_fid=1.0, lambda_rec_y=0.1),
+    ("mnist-classifier", "classifier"): dict(steps=2000),
+}
+_MODEL = {"pwae": dict(d1=16, d2=32, d3=8), "cvae": dict(d1=16, d2=32), "mse": dict(d1=16, d2=32),
+          "classifier": dict()}
+
+
+def train_config(task: str, kind: str) -> TrainConfig:
+    """The preset TrainConfig for a task and model kind."""
+    if task not in TASKS or kind not in KINDS:
+        raise ValueError(f"unknown task/kind {task!r}/{kind!r}; tasks {TASKS}, kinds {KINDS}")
+    if (task == "mnist-classifier") != (kind == "classifier"):
+        raise ValueError("the classifier is trained with: train mnist-classifier --kind classifier")
+    model = ModelConfig(kind=kind, task=task if kind != "classifier" else "mnist-denoise",
+                        **_MODEL[kind])
+    cfg = TrainConfig(task=task, model=model, **_COMMON)
+    return dataclasses.replace(cfg, **_TRAIN.get((task, kind), {}))
+
+
+def default_path(task: str, kind: str) -> Path:
+    """checkpoints/<task>.safetensors for the PWAE, <task>-<kind> for baselines."""
+    if kind == "classifier":
+        return CHECKPOINTS / "mnist-classifier.safetensors"
+    return CHECKPOINTS / (f"{task}.safetensors" if kind == "pwae" else f"{task}-{kind}.safetensors")

@@ -1,0 +1,48 @@
+"""``python -m pwae_core evaluate``: a model against its baselines -> JSON, markdown, PNGs."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import torch
+
+from . import checkpoint, data, evaluate, presets
+
+
+def _load_optional(path):
+    return checkpoint.load(path) if path and Path(path).exists() else None
+
+
+def default_baselines(task: str) -> list[Path]:
+    """The shipped cVAE and MSE network of a task, where present."""
+    paths = [presets.default_path(task, k) for k in ("cvae", "mse")]
+    return [p for p in paths if p.exists()]
+
+
+def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_inputs=1000,
+                        mnist_dir=None, out="results") -> dict:
+    """Evaluate ``ckpt`` and baselines on the first ``n_inputs`` test images of every
+    acceptance setting of its task; writes <out>/<stem>.{json,md} and one figure per
+    setting; returns the report dict."""
+    torch.manual_seed(0)
+    model = checkpoint.load(ckpt)
+    task = model.config.task
+    models = {model.config.kind: model}
+    for p in (default_baselines(task) if baselines is None else baselines):
+        m = checkpoint.load(p)
+        models[m.config.kind if m.config.kind not in models else Path(p).stem] = m
+    clf = _load_optional(classifier)
+    x, labels = data.mnist("test", root=mnist_dir)
+    x, labels = x[:n_inputs], labels[:n_inputs]
+    t0 = time.time()
+    results = evaluate.compare(models, x, labels, task, n_samples, clf)
+    stem = Path(ckpt).stem
+    paths = evaluate.write_report(results, out, stem)
+    for s in evaluate.settings_for(task):
+        name = evaluate.setting_name(s).replace("=", "-")
+        png = Path(out) / f"{stem}-{name}.png"
+        evaluate.figure(model, x[3:4], s, seed=3).save(png)
+        paths[name] = png
+    return {"checkpoint": str(ckpt), "task": task, "n_inputs": len(x), "n_samples": n_samples,
+            "classifier": clf is not None, "seconds": round(time.time() - t0, 1),
+            "results": results, "files": {k: str(v) for k, v in paths.items()}}
