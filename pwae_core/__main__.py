@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import presets
 
-TRAIN_FLAGS = ("steps", "batch_size", "lr", "seed", "lambda_wae", "lambda_agree", "lambda_fid",
+TRAIN_FLAGS = ("steps", "batch_size", "lr", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
                "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads")
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence")
 

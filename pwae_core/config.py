@@ -35,7 +35,7 @@ class ModelConfig(_Dictable):
     d1: int = 16
     d2: int = 32
     d3: int = 8
-    width: int = 64                    # base conv channels
+    width: int = 32                    # base conv channels
     divergence: str = "energy"         # divergences.DIVERGENCES key
 
     def __post_init__(self):
@@ -54,7 +54,9 @@ class TrainConfig(_Dictable):
     lr: float = 2e-3
     seed: int = 0
     lambda_wae: float = 1.0
+    lambda_moments: float = 1.0
     lambda_agree: float = 1.0
+    lambda_es: float = 1.0
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
     sigma_min: float = 0.1             # denoising: sigma ~ U[sigma_min, sigma_max] per pair

@@ -251,6 +251,23 @@ def sliced(x: Tensor, y: Tensor, n_proj: int = 128, generator: torch.Generator |
     return _w2sq_1d(xs, ys).mean()
 
 
+def gaussian_moments(z: Tensor) -> Tensor:
+    """Moment gap of a code cloud to N(0, I): ||mean(z)||^2 + ||Cov(z) - I||_F^2.
+
+    z: (N, d) -> scalar. Cheap (one d x d product) and strong against the typical WAE
+    failures (shrunk or collapsed dimensions, correlated blocks such as z1 vs z2); used
+    next to a divergence, which handles what the first two moments cannot see.
+    """
+    _check_cloud("z", z)
+    if z.shape[0] < 2:
+        raise ValueError(f"z needs at least 2 rows, got {z.shape[0]}")
+    mu = z.mean(0)
+    zc = z - mu                                                  # (N, d)
+    cov = zc.T @ zc / (z.shape[0] - 1)                           # (d, d)
+    eye = torch.eye(z.shape[1], dtype=z.dtype, device=z.device)
+    return (mu ** 2).sum() + ((cov - eye) ** 2).sum()
+
+
 # ---------------------------------------------------------------- registry
 
 DIVERGENCES = {"energy": energy, "mmd": mmd, "sinkhorn": sinkhorn, "sliced": sliced}

@@ -16,7 +16,9 @@ Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
     L = ||D_x(z1, z2) - x||^2                                      (reconstruction via y)
       + lambda_agree ||z2^x - z2||^2                                (shared part agrees)
       + lambda_wae  StatDiv((z1, z2, z3), N(0, I))                   (joint latent law)
-      + lambda_fid  F(D_x(z1', z2), obs),  z1' ~ N(0, I)             (data consistency)
+      + lambda_moments (||mean z||^2 + ||Cov z - I||_F^2)            (its first two moments)
+      + lambda_es   ES(D_x(z1', z2), D_x(z1'', z2); x)               (data consistency of
+      + lambda_fid  F(D_x(z1', z2), obs),  z1', z1'' ~ N(0, I)        decoded prior samples)
       + lambda_rec_y ||D_y(z2, z3) - y||^2
 
 The divergence acts on the *joint* code (z1 from x, z2 and z3 from y): that is what makes
@@ -30,6 +32,17 @@ import torch
 from . import divergences, operators
 from .networks import ConvDecoder, ConvEncoder, clamp01_st
 from .posterior import ConditionalImageModel
+
+
+def energy_score_2(s1, s2, x):
+    """Two-sample energy score, mean over the batch (a proper scoring rule):
+
+        ES = (|s1 - x| + |s2 - x|) / 2 - |s1 - s2| / 2,   s1, s2, x: (B, ...) -> scalar.
+
+    Its expectation is minimised only when s1, s2 are drawn from the true p(x | y).
+    """
+    norm = lambda a: ((a.flatten(1) ** 2).sum(1) + 1e-8).sqrt()  # noqa: E731
+    return (0.5 * (norm(s1 - x) + norm(s2 - x)) - 0.5 * norm(s1 - s2)).mean()
 
 
 class PairedWAE(ConditionalImageModel):
@@ -77,15 +90,25 @@ class PairedWAE(ConditionalImageModel):
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
         prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        z1p = torch.randn(z1.shape, generator=generator, dtype=z.dtype, device=z.device)
+        s1, s2 = self._prior_samples(z2, generator)               # 2 x (B, 1, H, W)
         t = {"rec_x": sq(self.decode_x(z1, z2), x),
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),
-             "fid": self.op.fidelity(self.decode_x(z1p, z2), obs).mean(),
+             "moments": divergences.gaussian_moments(z),
+             "es": energy_score_2(s1, s2, x),
+             "fid": self.op.fidelity(s1, obs).mean(),
              "rec_y": sq(self.decode_y(z2, z3), y)}
         t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
+                      + cfg.lambda_moments * t["moments"] + cfg.lambda_es * t["es"]
                       + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
         return t
+
+    def _prior_samples(self, z2, generator=None):
+        """Two conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> 2 x (B, 1, H, W)."""
+        B = z2.shape[0]
+        z1 = torch.randn(2 * B, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
+        s = self.decode_x(z1, z2.repeat(2, 1))                    # (2B, 1, H, W)
+        return s[:B], s[B:]
 
     # -- conditional sampling -----------------------------------------------------
     def _sample(self, obs, n, generator=None):

@@ -14,10 +14,12 @@ TASKS = ("mnist-denoise", "mnist-inpaint", "mnist-classifier")
 KINDS = ("pwae", "cvae", "mse", "classifier")
 CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 
-_COMMON = dict(steps=6000, batch_size=128, lr=2e-3)
+_COMMON = dict(steps=2800, batch_size=128, lr=2e-3)
+_PWAE = dict(lambda_wae=20.0, lambda_moments=1.0, lambda_agree=1.0, lambda_es=2.0,
+             lambda_rec_y=1.0)
 _TRAIN = {
-    ("mnist-denoise", "pwae"): dict(lambda_wae=20.0, lambda_agree=1.0, lambda_fid=0.0, lambda_rec_y=0.1),
-    ("mnist-inpaint", "pwae"): dict(lambda_wae=20.0, lambda_agree=1.0, lambda_fid=1.0, lambda_rec_y=0.1),
+    ("mnist-denoise", "pwae"): dict(_PWAE, lambda_fid=0.0),
+    ("mnist-inpaint", "pwae"): dict(_PWAE, lambda_fid=2.0),
     ("mnist-classifier", "classifier"): dict(steps=2000),
 }
 _MODEL = {"pwae": dict(d1=16, d2=32, d3=8), "cvae": dict(d1=16, d2=32), "mse": dict(d1=16, d2=32),

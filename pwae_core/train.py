@@ -37,6 +37,19 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * warm * (0.05 + 0.95 * cos)
 
 
+def train_step(model, opt, cfg, images, labels, gen, step: int) -> dict:
+    """One Adam step on a random augmented minibatch; returns the loss terms."""
+    idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
+    x = shift_augment(images[idx], gen)
+    for g in opt.param_groups:
+        g["lr"] = lr_at(cfg, step)
+    terms = model.loss(x, labels[idx], cfg, gen)
+    opt.zero_grad(set_to_none=True)
+    terms["total"].backward()
+    opt.step()
+    return terms
+
+
 def _train_state(model, opt, cfg, step, gen, history) -> tuple[dict, dict]:
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     sd = opt.state_dict()
@@ -91,14 +104,7 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True)
     t0, bar = time.time(), tqdm(total=cfg.steps, initial=step, disable=not progress,
                                 desc=f"train {cfg.model.kind} {cfg.task}")
     while step < cfg.steps:
-        idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
-        x = shift_augment(images[idx], gen)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(cfg, step)
-        terms = model.loss(x, labels[idx], cfg, gen)
-        opt.zero_grad(set_to_none=True)
-        terms["total"].backward()
-        opt.step()
+        terms = train_step(model, opt, cfg, images, labels, gen, step)
         step += 1
         if not torch.isfinite(terms["total"]):
             raise FloatingPointError(f"loss became {terms['total'].item()} at step {step}")

@@ -241,3 +241,30 @@ def test_mmd_needs_two_samples():
 def test_unknown_name_lists_valid_names():
     with pytest.raises(ValueError, match="energy.*mmd.*sinkhorn.*sliced"):
         dv.get("wasserstein")
+
+
+# ---------------------------------------------------------------- gaussian_moments
+
+def test_gaussian_moments_closed_form():
+    """N(0, I) scores ~ sampling noise; s * N(0, I) scores d (1 - s^2)^2 + noise."""
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(20000, 8, generator=g, dtype=torch.float64)
+    assert dv.gaussian_moments(z) < 0.02
+    assert abs(dv.gaussian_moments(0.5 * z) - 8 * 0.75 ** 2) < 0.05
+    shifted = z + torch.tensor([1.0] + [0.0] * 7, dtype=torch.float64)
+    assert abs(dv.gaussian_moments(shifted) - 1.0) < 0.05
+
+
+def test_gaussian_moments_sees_correlated_blocks():
+    g = torch.Generator().manual_seed(1)
+    a = torch.randn(5000, 2, generator=g)
+    dup = torch.cat([a, a], 1) / 1.0          # z1 duplicates z2: Cov has off-diagonal 1s
+    indep = torch.randn(5000, 4, generator=g)
+    assert dv.gaussian_moments(dup) > 3.5 > 0.1 > dv.gaussian_moments(indep)
+
+
+def test_gaussian_moments_bad_input():
+    with pytest.raises(ValueError):
+        dv.gaussian_moments(torch.randn(1, 3))
+    with pytest.raises(ValueError):
+        dv.gaussian_moments(torch.full((4, 3), float("nan")))

@@ -135,3 +135,13 @@ def test_load_refuses_weights_that_do_not_fit(tiny_config, tmp_path):
     pw.checkpoint.write(tmp_path / "bad.safetensors", tensors, meta)
     with pytest.raises(ValueError, match="do not fit"):
         pw.load(tmp_path / "bad.safetensors")
+
+
+def test_two_sample_energy_score_matches_metric():
+    from pwae_core.metrics import energy_score
+    from pwae_core.model import energy_score_2
+    g = torch.Generator().manual_seed(0)
+    s1, s2, x = (torch.rand(5, 1, 28, 28, generator=g) for _ in range(3))
+    ref = energy_score(torch.stack([s1, s2], 1), x).mean()
+    assert torch.allclose(energy_score_2(s1, s2, x), ref.to(torch.float32), atol=1e-4)
+    assert energy_score_2(x, x, x) < 1e-3
