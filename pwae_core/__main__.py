@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--n-inputs", type=int, default=1000)
     ev.add_argument("--mnist-dir", default=None)
     ev.add_argument("--out", default="results", help="folder for the .json, .md and .png")
+    ev.add_argument("--raw", action="store_true",
+                    help="no hard data consistency: score the decoders' own observed pixels")
     return ap
 
 
@@ -66,7 +68,7 @@ def _train(a) -> int:
 def _evaluate(a) -> int:
     from .report import evaluate_checkpoint
     report = evaluate_checkpoint(a.checkpoint, a.baselines, a.classifier, a.n_samples,
-                                 a.n_inputs, a.mnist_dir, a.out)
+                                 a.n_inputs, a.mnist_dir, a.out, raw=a.raw)
     print(json.dumps(report, indent=2))
     return 0
 

@@ -52,9 +52,8 @@ class MSENet(ConditionalImageModel):
         x = self(obs)
         return x[:, None].expand(x.shape[0], n, *x.shape[1:])
 
-    @torch.no_grad()
-    def map_x_given_y(self, y, sigma=None):
-        return self(self.obs_from_y(y, sigma))
+    def _map(self, obs):
+        return self(obs)
 
 
 class CVAE(ConditionalImageModel):
@@ -107,10 +106,9 @@ class CVAE(ConditionalImageModel):
         x = self.decode(z, h.repeat_interleave(n, 0))                 # (B * n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
-    @torch.no_grad()
-    def map_x_given_y(self, y, sigma=None):
+    def _map(self, obs):
         """Decoder at the prior mean: D(mu_p(y), h(y))."""
-        mu_p, _, h = self._prior(self.obs_from_y(y, sigma))
+        mu_p, _, h = self._prior(obs)
         return self.decode(mu_p, h)
 
 

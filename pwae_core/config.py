@@ -37,6 +37,7 @@ class ModelConfig(_Dictable):
     d3: int = 8
     width: int = 32                    # base conv channels
     divergence: str = "energy"         # divergences.DIVERGENCES key
+    project: bool = True               # outputs keep the observed pixels (inpainting)
 
     def __post_init__(self):
         self.x_shape = tuple(self.x_shape)

@@ -171,12 +171,13 @@ def psnr(estimate, truth, data_range: float = 1.0) -> torch.Tensor:
     return 10 * torch.log10(data_range ** 2 / mse)
 
 
-def coverage(mean, std, truth, z: float = 1.96) -> torch.Tensor:
+def coverage(mean, std, truth, z: float = 1.96, where=None) -> torch.Tensor:
     """Fraction of entries inside the interval mean +- z std, per item: ``(B, *shape)`` -> ``(B,)``.
 
     covered = |truth - mean| <= z * std (inclusive: a zero-std exact hit counts). ``std``
     must be >= 0 and broadcastable to ``mean``'s shape (e.g. ``(B, 1, 1, 1)``).
-    z = 1.96 gives nominal 95 % coverage for Gaussian errors.
+    z = 1.96 gives nominal 95 % coverage for Gaussian errors. ``where`` (bool, same shape):
+    count only those entries (e.g. the foreground ``truth > 0``); an item with none -> nan.
     """
     mean, std, truth = _common((mean, "mean"), (std, "std"), (truth, "truth"))
     _same_shape(mean, truth, "coverage mean vs truth")
@@ -189,8 +190,11 @@ def coverage(mean, std, truth, z: float = 1.96) -> torch.Tensor:
                          f"{tuple(mean.shape)}") from e
     if (std < 0).any() or not z >= 0:
         raise ValueError(f"coverage: expected std >= 0 and z >= 0 (z = {z})")
-    covered = (truth - mean).abs() <= z * std
-    return covered.reshape(mean.shape[0], -1).to(mean.dtype).mean(dim=1)
+    covered = ((truth - mean).abs() <= z * std).reshape(mean.shape[0], -1).to(mean.dtype)
+    if where is None:
+        return covered.mean(dim=1)
+    w = torch.as_tensor(where, device=mean.device).reshape(mean.shape[0], -1).to(mean.dtype)
+    return (covered * w).sum(1) / w.sum(1)
 
 
 # ---------------------------------------------------------------------------------------

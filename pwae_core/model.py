@@ -119,10 +119,9 @@ class PairedWAE(ConditionalImageModel):
         x = self.decode_x(z1, z2.repeat_interleave(n, 0))          # (B * n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
-    @torch.no_grad()
-    def map_x_given_y(self, y, sigma=None):
-        """Most likely estimate D_x(0, z2): y (B, *y_shape) -> (B, *x_shape)."""
-        z2, _ = self.encode_y(self.obs_from_y(y, sigma))
+    def _map(self, obs):
+        """Most likely estimate D_x(0, z2): obs (B, 2, H, W) -> (B, *x_shape)."""
+        z2, _ = self.encode_y(obs)
         return self.decode_x(torch.zeros(z2.shape[0], self.d1).to(z2), z2)
 
     @torch.no_grad()
@@ -131,7 +130,8 @@ class PairedWAE(ConditionalImageModel):
 
         Returns (B, *x_shape) for a scalar eps, (B, E, *x_shape) for a vector of eps.
         """
-        z2, _ = self.encode_y(self.obs_from_y(y, sigma))
+        obs = self.obs_from_y(y, sigma)
+        z2, _ = self.encode_y(obs)
         v = self._as_tensor(v, "v").reshape(-1)
         if v.numel() != self.d1 or not torch.isfinite(v).all() or v.norm() < 1e-8:
             raise ValueError(f"v must be a finite nonzero vector of length d1={self.d1}")
@@ -142,7 +142,7 @@ class PairedWAE(ConditionalImageModel):
         z1 = e[:, None] * (v / v.norm())[None]                       # (E, d1)
         B, E = z2.shape[0], e.numel()
         x = self.decode_x(z1.repeat(B, 1), z2.repeat_interleave(E, 0))  # (B * E, 1, H, W)
-        x = x.view(B, E, *x.shape[1:])
+        x = self._out(x.view(B, E, *x.shape[1:]), obs)
         return x[:, 0] if eps.dim() == 0 else x
 
     @torch.no_grad()

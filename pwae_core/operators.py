@@ -57,6 +57,10 @@ class Denoise:
         n = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
         return x + p * n
 
+    def project(self, x_hat: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
+        """Noisy observations pin no pixel down: identity."""
+        return x_hat
+
     def fidelity(self, x_hat: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         """||x_hat - y||^2 / (2 sigma^2) per image: x_hat (B, 1, H, W), obs (B, 2, H, W) -> (B,)."""
         y, sigma = obs[:, :1], obs[:, 1:2].clamp_min(1e-3)
@@ -92,6 +96,17 @@ class Inpaint:
     def observe(self, x: torch.Tensor, p: torch.Tensor, generator=None) -> torch.Tensor:
         """y_img = m * x; x, p: (B, 1, H, W) -> (B, 1, H, W)."""
         return x * p
+
+    def project(self, x_hat: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
+        """Hard data consistency: m * y + (1 - m) * x_hat.
+
+        Observed pixels are known exactly (no noise), so the true posterior is a point mass
+        there. x_hat (B, 1, H, W) or (B, n, 1, H, W); obs (B, 2, H, W).
+        """
+        y, m = obs[:, :1], obs[:, 1:2]
+        if x_hat.dim() == 5:
+            y, m = y[:, None], m[:, None]                        # (B, 1, 1, H, W)
+        return m * y + (1 - m) * x_hat
 
     def fidelity(self, x_hat: torch.Tensor, obs: torch.Tensor) -> torch.Tensor:
         """||m * (x_hat - y)||^2 per image: x_hat (B, 1, H, W), obs (B, 2, H, W) -> (B,)."""

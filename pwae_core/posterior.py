@@ -2,7 +2,9 @@
 
 Turns the user's observation into the packed network input ``obs`` (B, 2, H, W) with
 clear errors on bad input, and computes posterior statistics from samples. Subclasses
-implement ``_sample(obs, n, generator) -> (B, n, *x_shape)`` and ``loss(x, cfg, generator)``.
+implement ``_sample(obs, n, generator) -> (B, n, *x_shape)``, ``_map(obs) -> (B, *x_shape)``
+and ``loss(x, labels, cfg, generator)``; outputs pass through the operator's ``project``
+(hard data consistency for inpainting) when ``config.project`` is on.
 """
 from __future__ import annotations
 
@@ -77,7 +79,18 @@ class ConditionalImageModel(nn.Module):
         """Conditional samples: y (B, *y_shape) -> (B, n, *x_shape)."""
         if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
             raise ValueError(f"n must be an integer in [1, {MAX_SAMPLES}], got {n!r}")
-        return self._sample(self.obs_from_y(y, sigma), int(n), generator)
+        obs = self.obs_from_y(y, sigma)
+        return self._out(self._sample(obs, int(n), generator), obs)
+
+    @torch.no_grad()
+    def map_x_given_y(self, y, sigma=None):
+        """Most likely estimate: y (B, *y_shape) -> (B, *x_shape)."""
+        obs = self.obs_from_y(y, sigma)
+        return self._out(self._map(obs), obs)
+
+    def _out(self, x, obs):
+        """Apply the operator's hard data consistency when ``config.project`` is on."""
+        return self.op.project(x, obs) if self.config.project else x
 
     @torch.no_grad()
     def posterior(self, y, n: int = 64, generator=None, sigma=None) -> dict:
@@ -89,4 +102,7 @@ class ConditionalImageModel(nn.Module):
                 "map": self.map_x_given_y(y, sigma=sigma)}
 
     def _sample(self, obs, n, generator):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _map(self, obs):  # pragma: no cover - abstract
         raise NotImplementedError

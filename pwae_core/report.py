@@ -20,10 +20,11 @@ def default_baselines(task: str) -> list[Path]:
 
 
 def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_inputs=1000,
-                        mnist_dir=None, out="results") -> dict:
+                        mnist_dir=None, out="results", raw=False) -> dict:
     """Evaluate ``ckpt`` and baselines on the first ``n_inputs`` test images of every
     acceptance setting of its task; writes <out>/<stem>.{json,md} and one figure per
-    setting; returns the report dict."""
+    setting; returns the report dict. raw=True switches hard data consistency off for every
+    model (files get a '-raw' suffix)."""
     torch.manual_seed(0)
     model = checkpoint.load(ckpt)
     task = model.config.task
@@ -31,12 +32,14 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
     for p in (default_baselines(task) if baselines is None else baselines):
         m = checkpoint.load(p)
         models[m.config.kind if m.config.kind not in models else Path(p).stem] = m
+    for m in models.values():
+        m.config.project = m.config.project and not raw
     clf = _load_optional(classifier)
     x, labels = data.mnist("test", root=mnist_dir)
     x, labels = x[:n_inputs], labels[:n_inputs]
     t0 = time.time()
     results = evaluate.compare(models, x, labels, task, n_samples, clf)
-    stem = Path(ckpt).stem
+    stem = Path(ckpt).stem + ("-raw" if raw else "")
     paths = evaluate.write_report(results, out, stem)
     for s in evaluate.settings_for(task):
         name = evaluate.setting_name(s).replace("=", "-")

@@ -50,7 +50,7 @@ def train_step(model, opt, cfg, images, labels, gen, step: int) -> dict:
     return terms
 
 
-def _train_state(model, opt, cfg, step, gen, history) -> tuple[dict, dict]:
+def _train_state(model, opt, cfg, step, gen, history, seconds) -> tuple[dict, dict]:
     tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
     sd = opt.state_dict()
     for i, st in sd["state"].items():
@@ -59,7 +59,7 @@ def _train_state(model, opt, cfg, step, gen, history) -> tuple[dict, dict]:
     tensors["rng.torch"] = torch.get_rng_state()
     tensors["rng.gen"] = gen.get_state()
     meta = {"kind": "train-state", "train_config": cfg.to_dict(), "step": step,
-            "param_groups": sd["param_groups"], "history": history}
+            "param_groups": sd["param_groups"], "history": history, "seconds": seconds}
     return tensors, meta
 
 
@@ -74,7 +74,7 @@ def _restore(path, model, opt, gen):
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     torch.set_rng_state(tensors["rng.torch"])
     gen.set_state(tensors["rng.gen"])
-    return meta["step"], meta["history"]
+    return meta["step"], meta["history"], meta.get("seconds", 0.0)
 
 
 def state_path(out: Path) -> Path:
@@ -96,10 +96,10 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True)
     images, labels = data.mnist("train", root=cfg.mnist_dir or None)
     model = build(cfg.model)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    step, history = 0, []
+    step, history, before = 0, [], 0.0
     sp = state_path(Path(out)) if out else None
     if resume and sp is not None and sp.exists():
-        step, history = _restore(sp, model, opt, gen)
+        step, history, before = _restore(sp, model, opt, gen)
     model.train()
     t0, bar = time.time(), tqdm(total=cfg.steps, initial=step, disable=not progress,
                                 desc=f"train {cfg.model.kind} {cfg.task}")
@@ -112,11 +112,12 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True)
             history.append({"step": step, **{k: round(v.item(), 5) for k, v in terms.items()}})
             bar.set_postfix({k: f"{v.item():.3g}" for k, v in terms.items()})
         if sp is not None and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
-            checkpoint.write(sp, *_train_state(model, opt, cfg, step, gen, history))
+            seconds = before + time.time() - t0
+            checkpoint.write(sp, *_train_state(model, opt, cfg, step, gen, history, seconds))
         bar.update(1)
     bar.close()
     model.eval()
-    model.metrics = {"history": history, "train_seconds": round(time.time() - t0, 1)}
+    model.metrics = {"history": history, "train_seconds": round(before + time.time() - t0, 1)}
     model.train_config = cfg
     if out is not None:
         checkpoint.save(model, out)

@@ -238,3 +238,13 @@ def test_mode_metrics_outliers_and_sparse_modes():
 def test_mode_metrics_bad_input(samples, std, match):
     with pytest.raises(ValueError, match=match):
         metrics.high_density_ratio(samples, _ring_modes(), std)
+
+
+def test_coverage_where_counts_only_selected_entries():
+    mean = torch.zeros(1, 4)
+    std = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
+    truth = torch.tensor([[0.5, 3.0, 0.0, 1.0]])  # covered, missed, exact hit, missed
+    assert torch.allclose(metrics.coverage(mean, std, truth), torch.tensor([0.5]))
+    sel = torch.tensor([[True, True, False, False]])
+    assert torch.allclose(metrics.coverage(mean, std, truth, where=sel), torch.tensor([0.5]))
+    assert torch.allclose(metrics.coverage(mean, std, truth, where=truth > 0), torch.tensor([1 / 3]))

@@ -145,3 +145,23 @@ def test_two_sample_energy_score_matches_metric():
     ref = energy_score(torch.stack([s1, s2], 1), x).mean()
     assert torch.allclose(energy_score_2(s1, s2, x), ref.to(torch.float32), atol=1e-4)
     assert energy_score_2(x, x, x) < 1e-3
+
+
+@pytest.mark.parametrize("kind", ["pwae", "cvae", "mse"])
+def test_inpainting_outputs_keep_the_observed_pixels(tiny_config, kind):
+    model = build(tiny_config(kind, "mnist-inpaint")).eval()
+    y = _y(model)                                   # left half hidden
+    s = model.sample_x_given_y(y, 4)
+    obs_pixels = y[:, None, :1, :, 14:].expand_as(s[..., 14:])
+    assert torch.equal(s[..., 14:], obs_pixels)
+    assert torch.equal(model.map_x_given_y(y)[..., 14:], y[:, :1, :, 14:])
+    model.config.project = False                    # raw decoder output differs
+    assert not torch.equal(model.sample_x_given_y(y, 4)[..., 14:], obs_pixels)
+
+
+def test_denoising_projection_is_identity(tiny_config):
+    model = build(tiny_config()).eval()
+    y = _y(model)
+    a = model.map_x_given_y(y, sigma=0.5)
+    model.config.project = False
+    assert torch.equal(a, model.map_x_given_y(y, sigma=0.5))
