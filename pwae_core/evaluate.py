@@ -2,7 +2,8 @@
 
 For each setting (noise level or mask) every model sees the *same* observations (fixed
 seed per setting) and draws ``n_samples`` posterior samples per input. Reported per model:
-energy score (metrics.energy_score; lower is better), PSNR of the posterior mean,
+energy score (metrics.energy_score; lower is better), PSNR of the posterior mean (from the
+mean squared error over the test images, so one exact image cannot make it infinite),
 coverage of mean +/- 1.96 std, and for inpainting the RMSE of samples on the observed
 pixels and the fraction of inputs whose samples the classifier puts in 2+ classes.
 ``coverage_fg`` is the coverage on foreground pixels (x > 0) only: on MNIST most pixels are
@@ -51,7 +52,7 @@ def observations(model, x: torch.Tensor, setting: dict, seed: int = 0) -> dict:
 
 def _batch_metrics(post, x, obs, classifier) -> dict:
     s, mean, std = post["samples"], post["mean"], post["std"]
-    out = {"energy_score": metrics.energy_score(s, x), "psnr": metrics.psnr(mean, x),
+    out = {"energy_score": metrics.energy_score(s, x), "mse": ((mean - x) ** 2).flatten(1).mean(1),
            "coverage": metrics.coverage(mean, std, x),
            "coverage_fg": metrics.coverage(mean, std, x, where=x > 0)}
     if obs["sigma"] is None:  # inpainting: data fidelity on the observed pixels
@@ -79,7 +80,10 @@ def evaluate(model, x, labels, setting, n_samples=64, classifier=None, seed=0, b
         post["labels"] = labels[sl]
         for k, v in _batch_metrics(post, x[sl], ob, classifier).items():
             acc.setdefault(k, []).append(v)
-    return {k: round(torch.cat(v).mean().item(), 4) for k, v in acc.items()}
+    res = {k: round(torch.cat(v).mean().item(), 4) for k, v in acc.items()}
+    res["psnr"] = round(10 * torch.log10(1 / torch.cat(acc.pop("mse")).mean()).item(), 3)
+    del res["mse"]
+    return res
 
 
 def compare(models: dict, x, labels, task, n_samples=64, classifier=None, seed=0) -> dict:
