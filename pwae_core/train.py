@@ -95,6 +95,8 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True)
     gen = torch.Generator().manual_seed(cfg.seed)
     images, labels = data.mnist("train", root=cfg.mnist_dir or None)
     model = build(cfg.model)
+    if getattr(getattr(model, "op", None), "name", "") == "denoise":  # training noise range
+        model.op.sigma_min, model.op.sigma_max = cfg.sigma_min, cfg.sigma_max
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step, history, before = 0, [], 0.0
     sp = state_path(Path(out)) if out else None

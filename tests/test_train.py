@@ -87,3 +87,16 @@ def test_cli_bad_input_exits_2_with_message(args, msg, tmp_path):
     cmd, env = _cli(*args, *(["--out", str(tmp_path / "o.safetensors")] if args[0] == "train" else []))
     res = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and msg in res.stderr, res.stderr
+
+
+def test_training_noise_range_comes_from_the_config(tiny_config, monkeypatch):
+    seen = []
+    from pwae_core import operators
+    real = operators.Denoise.sample_params
+    monkeypatch.setattr(operators.Denoise, "sample_params",
+                        lambda self, x, g=None: seen.append((self.sigma_min, self.sigma_max)) or real(self, x, g))
+    cfg = pw.presets.train_config("mnist-denoise", "pwae")
+    cfg.steps, cfg.batch_size, cfg.sigma_min, cfg.sigma_max = 2, 8, 0.3, 0.4
+    cfg.model = tiny_config()
+    fit(cfg, progress=False)
+    assert seen and set(seen) == {(0.3, 0.4)}
