@@ -192,5 +192,8 @@ def load(path):
         raise ValueError(f"{path}: weights do not fit the saved config ({e})") from e
     tc = meta.get("train_config")
     model.train_config = TrainConfig.from_dict(tc) if tc else None
+    if model.train_config is not None:
+        from .train import apply_noise_range
+        apply_noise_range(model, model.train_config)
     model.metrics = meta.get("metrics", {})
     return model.eval()

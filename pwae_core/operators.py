@@ -31,7 +31,6 @@ class Denoise:
     ``fidelity(x_hat, obs) = ||x_hat - y||^2 / (2 sigma^2)`` per image, shape (B,).
     """
     name = "denoise"
-    sigma_range = (0.0, 3.0)
 
     def __init__(self, sigma_min: float = 0.1, sigma_max: float = 1.1):
         self.sigma_min, self.sigma_max = float(sigma_min), float(sigma_max)
@@ -43,13 +42,15 @@ class Denoise:
         return sigma.expand_as(x).contiguous()
 
     def params(self, x: torch.Tensor, sigma) -> torch.Tensor:
-        """Parameter maps (B, 1, H, W) for a given sigma (float or (B,) tensor)."""
+        """Parameter maps (B, 1, H, W) for a given sigma (float or (B,) tensor) inside the
+        range the model was trained on (no silent extrapolation)."""
         sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).reshape(-1)
         if sigma.numel() not in (1, x.shape[0]) or not torch.isfinite(sigma).all():
             raise ValueError(f"sigma must be a finite float or a ({x.shape[0]},) tensor")
-        lo, hi = self.sigma_range
-        if (sigma < lo).any() or (sigma > hi).any():
-            raise ValueError(f"sigma must lie in [{lo}, {hi}], got {sigma.tolist()}")
+        lo, hi = self.sigma_min, self.sigma_max
+        if (sigma < lo - 1e-6).any() or (sigma > hi + 1e-6).any():
+            raise ValueError(f"sigma must lie in the trained range [{lo}, {hi}], "
+                             f"got {sigma.tolist()}")
         return sigma.reshape(-1, 1, 1, 1).expand_as(x).contiguous()
 
     def observe(self, x: torch.Tensor, p: torch.Tensor, generator=None) -> torch.Tensor:

@@ -37,6 +37,14 @@ def lr_at(cfg: TrainConfig, step: int) -> float:
     return cfg.lr * warm * (0.05 + 0.95 * cos)
 
 
+def apply_noise_range(model, cfg: TrainConfig):
+    """Give a denoising model's operator the config's sigma range (training draws from it,
+    inference accepts only it); other models pass through."""
+    if getattr(getattr(model, "op", None), "name", "") == "denoise":
+        model.op.sigma_min, model.op.sigma_max = cfg.sigma_min, cfg.sigma_max
+    return model
+
+
 def train_step(model, opt, cfg, images, labels, gen, step: int) -> dict:
     """One Adam step on a random augmented minibatch; returns the loss terms."""
     idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
@@ -94,9 +102,7 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True)
     torch.set_num_threads(cfg.threads)
     gen = torch.Generator().manual_seed(cfg.seed)
     images, labels = data.mnist("train", root=cfg.mnist_dir or None)
-    model = build(cfg.model)
-    if getattr(getattr(model, "op", None), "name", "") == "denoise":  # training noise range
-        model.op.sigma_min, model.op.sigma_max = cfg.sigma_min, cfg.sigma_max
+    model = apply_noise_range(build(cfg.model), cfg)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     step, history, before = 0, [], 0.0
     sp = state_path(Path(out)) if out else None

@@ -165,3 +165,17 @@ def test_denoising_projection_is_identity(tiny_config):
     a = model.map_x_given_y(y, sigma=0.5)
     model.config.project = False
     assert torch.equal(a, model.map_x_given_y(y, sigma=0.5))
+
+
+def test_denoiser_refuses_sigma_outside_its_trained_range(tiny_config, tmp_path):
+    from pwae_core.train import apply_noise_range
+    cfg = TrainConfig(sigma_min=0.2, sigma_max=0.8)
+    model = apply_noise_range(build(tiny_config()), cfg).eval()
+    model.train_config = cfg
+    y = _y(model)
+    model.sample_x_given_y(y, 2, sigma=0.8)
+    with pytest.raises(ValueError, match=r"trained range \[0.2, 0.8\]"):
+        model.sample_x_given_y(y, 2, sigma=1.0)
+    pw.save(model, tmp_path / "m.safetensors")              # the range survives save/load
+    with pytest.raises(ValueError, match="trained range"):
+        pw.load(tmp_path / "m.safetensors").sample_x_given_y(y, 2, sigma=0.1)

@@ -58,7 +58,7 @@ def test_linear_operator_cost_is_zero_on_noise_free_pairs():
     assert torch.allclose(op.cost(x, op.observe(x)), torch.zeros(10), atol=1e-6)
 
 
-@pytest.mark.parametrize("bad", [float("nan"), -0.1, 10.0, [0.1, 0.2, 0.3]])
+@pytest.mark.parametrize("bad", [float("nan"), -0.1, 1.5, 10.0, [0.1, 0.2, 0.3]])
 def test_denoise_rejects_bad_sigma(x, bad):
     with pytest.raises(ValueError, match="sigma"):
         operators.Denoise().params(x, bad)
