@@ -4,6 +4,8 @@
     python -m pwae_core train mnist-inpaint --kind cvae     # a baseline
     python -m pwae_core train mnist-denoise --resume        # continue after an interruption
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
+    python -m pwae_core experiment sphere --jobs 2         # seed 002, Table 1
+    python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from . import presets
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
                "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads")
-MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence")
+MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     for name in TRAIN_FLAGS:
         tr.add_argument("--" + name.replace("_", "-"), type=_pytype(types[name]))
     for name in MODEL_FLAGS:
-        tr.add_argument("--" + name.replace("_", "-"), type=str if name == "divergence" else int)
+        kind = {"divergence": str, "decoder_sees_p": _yes}.get(name, int)
+        tr.add_argument("--" + name.replace("_", "-"), type=kind)
     ev = sub.add_parser("evaluate", help="evaluate a model against the baselines on test data")
     ev.add_argument("checkpoint")
     ev.add_argument("--baselines", nargs="*", help="baseline model files (default: shipped ones)")
@@ -45,7 +48,26 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", default="results", help="folder for the .json, .md and .png")
     ev.add_argument("--raw", action="store_true",
                     help="no hard data consistency: score the decoders' own observed pixels")
+    ex = sub.add_parser("experiment", help="reproduce a table of seed 002 (JSON, markdown, figure)")
+    ex.add_argument("name", choices=("sphere", "posterior", "cvae-beta"))
+    ex.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
+    ex.add_argument("--gmm-seed", type=int, default=None,
+                    help="one fixed mixture for all seeds (default: each seed draws its own)")
+    ex.add_argument("--sigma", type=float, default=0.1, help="noise level (posterior, cvae-beta)")
+    ex.add_argument("--dim", type=int, default=None, help="ambient dimension (sphere 3, posterior 2)")
+    ex.add_argument("--epochs", type=int, default=None, help="default 50 (the paper)")
+    ex.add_argument("--quick", action="store_true", help="reduced run for smoke tests")
+    ex.add_argument("--jobs", type=int, default=1, help="seeds in parallel processes")
+    ex.add_argument("--out", default="results")
+    ex.add_argument("--checkpoints", default=None, help="save seed 0's models in this folder")
+    ex.add_argument("--no-figures", action="store_true")
     return ap
+
+
+def _yes(s: str) -> bool:
+    if s.lower() not in ("1", "0", "true", "false", "yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected yes/no, got {s!r}")
+    return s.lower() in ("1", "true", "yes")
 
 
 def _pytype(t):
@@ -73,10 +95,24 @@ def _evaluate(a) -> int:
     return 0
 
 
+def _experiment(a) -> int:
+    from .reproduce import run
+    opts = dict(seeds=a.seeds, gmm_seed=a.gmm_seed, epochs=a.epochs, quick=a.quick, jobs=a.jobs)
+    if a.dim is not None:
+        opts["dim"] = a.dim
+    if a.name != "sphere":
+        opts["sigma"] = a.sigma
+    result = run(a.name, a.out, a.checkpoints, not a.no_figures, **opts)
+    from .experiments import markdown
+    print(markdown(result))
+    print(json.dumps(result["paths"], indent=2))
+    return 0
+
+
 def main(argv=None) -> int:
     a = _parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate}[a.cmd](a)
+        return {"train": _train, "evaluate": _evaluate, "experiment": _experiment}[a.cmd](a)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -12,7 +12,8 @@ from torch import nn
 from torch.nn import functional as Fn
 
 from . import operators
-from .networks import ConvDecoder, ConvEncoder, clamp01_st
+from .coupling import as_samples
+from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
 from .posterior import ConditionalImageModel
 
 
@@ -110,6 +111,51 @@ class CVAE(ConditionalImageModel):
         """Decoder at the prior mean: D(mu_p(y), h(y))."""
         mu_p, _, h = self._prior(obs)
         return self.decode(mu_p, h)
+
+
+class VectorCVAE(nn.Module):
+    """cVAE for vector data (Sohn et al. 2015), seed 002 Sec. 4.2 and eq. (5).
+
+    q(z | x, y) = N(mu, diag exp(lv)) from E([x, y]); prior N(0, I); x = D([z, y]).
+
+        L = |D(z, y) - x|^2 / (2 sigma^2) + beta KL(q(z | x, y) || N(0, I)),  z ~ q,
+
+    beta = 1 is the ELBO of a Gaussian likelihood with the known variance sigma^2.
+    x: (B, dim_x), y: (B, dim_y), z: (B, d_latent).
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        c = self.config = config
+        self.enc = MLP(c.dim_x + c.dim_y, 2 * c.d_latent, c.hidden)
+        self.dec = MLP(c.d_latent + c.dim_y, c.dim_x, c.hidden[::-1])
+
+    def decode(self, z, y):
+        return self.dec(torch.cat([z, y], 1))
+
+    def loss(self, x, y, generator=None, frac: float = 1.0) -> dict:
+        c = self.config
+        q = self.enc(torch.cat([x, y], 1))
+        mu, lv = q[:, :c.d_latent], q[:, c.d_latent:].clamp(-12, 6)
+        eps = torch.randn(mu.shape, generator=generator).to(mu)
+        rec = ((self.decode(mu + (0.5 * lv).exp() * eps, y) - x) ** 2).sum(1).mean()
+        kl = 0.5 * (mu ** 2 + lv.exp() - 1 - lv).sum(1).mean()
+        return {"rec_x": rec, "kl": kl, "total": rec / (2 * c.sigma ** 2) + c.beta * kl}
+
+    @torch.no_grad()
+    def sample_x_given_y(self, y, n: int, generator=None):
+        """x = D(z, y), z ~ N(0, I): y (B, dim_y) -> (B, n, dim_x)."""
+        y = as_samples(y, "y", self.config.dim_y).to(self.dec.net[0].weight)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1_000_000:
+            raise ValueError(f"n must be an integer in [1, 1000000], got {n!r}")
+        z = torch.randn(y.shape[0] * n, self.config.d_latent, generator=generator).to(y)
+        return self.decode(z, y.repeat_interleave(n, 0)).view(y.shape[0], n, -1)
+
+    @torch.no_grad()
+    def map_x_given_y(self, y):
+        """D(0, y): (B, dim_y) -> (B, dim_x)."""
+        y = as_samples(y, "y", self.config.dim_y).to(self.dec.net[0].weight)
+        return self.decode(torch.zeros(y.shape[0], self.config.d_latent).to(y), y)
 
 
 class Classifier(nn.Module):

@@ -170,22 +170,28 @@ def save(model, path) -> Path:
     """Atomically save a model built by ``model.build``: weights, ``model.config``, and
     ``model.train_config`` / ``model.metrics`` when present."""
     tc = getattr(model, "train_config", None)
-    meta = {"kind": model.config.kind, "model_config": model.config.to_dict(),
+    meta = {"kind": model.config.kind, "config_class": type(model.config).__name__,
+            "model_config": model.config.to_dict(),
             "train_config": tc.to_dict() if tc is not None else None,
-            "metrics": getattr(model, "metrics", None) or {}}
+            "metrics": getattr(model, "metrics", None) or {},
+            "extra": getattr(model, "extra", None) or {}}
     return write(path, model.state_dict(), meta)
 
 
 def load(path):
     """Rebuild a saved model in eval mode on the CPU, with ``.config``, ``.train_config``
     and ``.metrics`` attached. ValueError on files that are not pwae model files."""
-    from .config import ModelConfig, TrainConfig
+    from .config import CONFIGS, TrainConfig
     from .model import build
     tensors, meta = read(path)
     if "model_config" not in meta:
         raise ValueError(f"{path} is a pwae file of kind {meta.get('kind')!r}, not a model "
                          "(training-state files end in .state.safetensors; load the model file)")
-    model = build(ModelConfig.from_dict(meta["model_config"]))
+    cls = CONFIGS.get(meta.get("config_class", "ModelConfig"))
+    if cls is None:
+        raise ValueError(f"{path}: unknown config class {meta.get('config_class')!r}; "
+                         f"this code knows {sorted(CONFIGS)}")
+    model = build(cls.from_dict(meta["model_config"]))
     try:
         model.load_state_dict(tensors)
     except RuntimeError as e:
@@ -196,4 +202,5 @@ def load(path):
         from .train import apply_noise_range
         apply_noise_range(model, model.train_config)
     model.metrics = meta.get("metrics", {})
+    model.extra = meta.get("extra", {})
     return model.eval()

@@ -38,6 +38,7 @@ class ModelConfig(_Dictable):
     width: int = 32                    # base conv channels
     divergence: str = "energy"         # divergences.DIVERGENCES key
     project: bool = True               # outputs keep the observed pixels (inpainting)
+    decoder_sees_p: bool = False       # D_x also reads the noise level / mask (PWAE)
 
     def __post_init__(self):
         self.x_shape = tuple(self.x_shape)
@@ -74,3 +75,73 @@ class TrainConfig(_Dictable):
         obj = super().from_dict.__func__(cls, d)
         obj.model = model
         return obj
+
+
+@dataclass
+class CouplingConfig(_Dictable):
+    """Coupling paired WAE (seed 002, loss (4)) and its training settings.
+
+    Shared latent z ~ xi in R^d_latent ("gaussian" N(0, I) or "uniform" on [0, 1]^d);
+    encoders E_x: (x[, z']) -> z, E_y: (y[, z']) -> z, with z' ~ N(0, I_d_noise) when
+    ``stochastic``; decoders D_x: z -> x, D_y: z -> y, l2-normalised when ``sphere``.
+    """
+    kind: str = "coupling"
+    dim_x: int = 2
+    dim_y: int = 2
+    d_latent: int = 2
+    prior: str = "gaussian"            # "gaussian" | "uniform"
+    stochastic: bool = False
+    d_noise: int = 2
+    sphere: bool = False
+    hidden: tuple = (256, 128)         # encoder widths; decoders use them reversed
+    cost: str = "sqeuclidean"          # "sqeuclidean" | "c_F" | "callable" (not restorable)
+    lambda_joint: float = 10.0
+    lambda_wae: float = 10.0
+    divergence: str = "energy"
+    epochs: int = 50
+    batch_size: int = 256
+    lr: float = 1e-3
+    lr_schedule: str = "constant"      # "constant" (seed 002) | "cosine" (decay to 0)
+    joint_warmup: float = 0.0          # fraction of training over which lambda_joint ramps up
+    tie_init: bool = True              # start E_y, D_y as copies of E_x, D_x (where shapes match)
+    seed: int = 0
+
+    def __post_init__(self):
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
+        if self.prior not in ("gaussian", "uniform"):
+            raise ValueError(f"prior must be 'gaussian' or 'uniform', got {self.prior!r}")
+        for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lambda_joint < 0 or self.lambda_wae < 0 or not self.lr > 0:
+            raise ValueError("lambda_joint and lambda_wae must be >= 0 and lr > 0")
+
+
+@dataclass
+class VectorCVAEConfig(_Dictable):
+    """Conditional VAE for vector data (Sohn et al. 2015), the baseline of seed 002 Sec. 4.2.
+
+    Loss (seed 002, eq. (5)): ||D(z, y) - x||^2 / (2 sigma^2) + beta KL(q(z | x, y) || N(0, I)).
+    """
+    kind: str = "cvae-vec"
+    dim_x: int = 2
+    dim_y: int = 1
+    d_latent: int = 2
+    hidden: tuple = (256, 128)
+    sigma: float = 0.1
+    beta: float = 1.0
+    epochs: int = 50
+    batch_size: int = 256
+    lr: float = 1e-3
+    lr_schedule: str = "constant"
+    seed: int = 0
+
+    def __post_init__(self):
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if not (self.sigma > 0 and self.beta >= 0):
+            raise ValueError(f"sigma must be > 0 and beta >= 0, got {self.sigma}, {self.beta}")
+
+
+CONFIGS = {c.__name__: c for c in (ModelConfig, CouplingConfig, VectorCVAEConfig)}

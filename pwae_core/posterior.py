@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from . import operators
+from .checks import to_tensor
 
 MAX_SAMPLES = 4096
 
@@ -36,13 +37,7 @@ class ConditionalImageModel(nn.Module):
         return next(self.parameters())
 
     def _as_tensor(self, a, name: str) -> torch.Tensor:
-        if isinstance(a, (np.ndarray, list, tuple, float, int, np.floating, np.integer)):
-            try:
-                a = torch.as_tensor(np.asarray(a, dtype=np.float32))
-            except (TypeError, ValueError) as e:
-                raise ValueError(f"{name} must be numeric, got {type(a).__name__}") from e
-        if not torch.is_tensor(a):
-            raise ValueError(f"{name} must be a tensor or array, got {type(a).__name__}")
+        a = to_tensor(a, name)
         ref = self._ref()
         return a.to(device=ref.device, dtype=ref.dtype)
 

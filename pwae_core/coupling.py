@@ -1,0 +1,216 @@
+r"""Paired WAE as a parametric OT coupling (seed 002, loss (4)).
+
+One shared latent z ~ xi (N(0, I) or uniform on [0, 1]^d). Encoders E_x(x, z'),
+E_y(y, z') (z' ~ N(0, I) when stochastic, absent when deterministic), decoders D_x(z),
+D_y(z). Per minibatch x_i ~ mu, y_j ~ nu (unpaired), z_k ~ xi, the loss is
+
+    L = 1/B sum_k c(D_x(z_k), D_y(z_k))                                   (coupling cost)
+      + lambda_joint [ 1/B sum_i |D_x(E_x(x_i, z'_i)) - x_i|^2 + lambda_wae StatDiv(E_x(x, z'), z) ]
+      + lambda_joint [ 1/B sum_j |D_y(E_y(y_j, z'_j)) - y_j|^2 + lambda_wae StatDiv(E_y(y, z'), z) ]
+
+with StatDiv the energy distance by default. Deterministic encoders give Monge-like maps
+M_xy = D_y o E_x and M_yx = D_x o E_y; stochastic encoders give conditional samples
+D_x(E_y(y, z')), z' ~ N(0, I). The cost is "sqeuclidean" |x - y|^2, "c_F" |F x - y|^2
+(inverse problems, seed 002 Sec. 3) or a callable (x (B, d_x), y (B, d_y)) -> (B,).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import divergences
+from .checks import to_tensor
+from .config import CouplingConfig
+from .networks import MLP
+
+COSTS = ("sqeuclidean", "c_F")
+
+
+def as_samples(a, name: str, dim: int | None = None) -> torch.Tensor:
+    """Validate samples: array/tensor (N, d) (1-D means (N, 1)) -> float tensor, finite, N >= 1."""
+    a = to_tensor(a, name)
+    a = a[:, None] if a.dim() == 1 else a
+    if a.dim() != 2 or a.shape[0] == 0 or a.shape[1] == 0:
+        raise ValueError(f"{name} must have shape (N, d) with N, d >= 1, got {tuple(a.shape)}")
+    if dim is not None and a.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(a.shape)}")
+    a = a if a.is_floating_point() else a.float()
+    if not torch.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return a
+
+
+def _copy_matching(src: nn.Module, dst: nn.Module) -> None:
+    """Copy every parameter of src into dst whose name and shape match (tied start)."""
+    with torch.no_grad():
+        own = dict(dst.named_parameters())
+        for name, p in src.named_parameters():
+            if name in own and own[name].shape == p.shape:
+                own[name].copy_(p)
+
+
+def sqeuclidean(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """c(x, y) = |x - y|^2: (B, d), (B, d) -> (B,)."""
+    return ((x - y) ** 2).sum(1)
+
+
+class CouplingPWAE(nn.Module):
+    """The coupling family of the paired WAE; see the module docstring.
+
+    x: (B, dim_x), y: (B, dim_y), z: (B, d_latent). ``F`` (dim_y, dim_x) is a buffer
+    (saved with the weights) used by the "c_F" cost.
+    """
+
+    def __init__(self, config: CouplingConfig, F=None):
+        super().__init__()
+        c = self.config = config
+        extra = c.d_noise if c.stochastic else 0
+        self.enc_x = MLP(c.dim_x + extra, c.d_latent, c.hidden)
+        self.enc_y = MLP(c.dim_y + extra, c.d_latent, c.hidden)
+        self.dec_x = MLP(c.d_latent, c.dim_x, c.hidden[::-1])
+        self.dec_y = MLP(c.d_latent, c.dim_y, c.hidden[::-1])
+        F = torch.zeros(c.dim_y, c.dim_x) if F is None else torch.as_tensor(F, dtype=torch.float32)
+        if tuple(F.shape) != (c.dim_y, c.dim_x):
+            raise ValueError(f"F must have shape (dim_y, dim_x) = ({c.dim_y}, {c.dim_x}), "
+                             f"got {tuple(F.shape)}")
+        self.register_buffer("F", F.clone())
+        if c.tie_init:
+            _copy_matching(self.enc_x, self.enc_y)
+            _copy_matching(self.dec_x, self.dec_y)
+        self.divergence = divergences.get(c.divergence)
+        self.cost_fn = self._named_cost(c.cost)
+
+    # -- costs ------------------------------------------------------------------
+    def _named_cost(self, name: str):
+        if name == "sqeuclidean":
+            if self.config.dim_x != self.config.dim_y:
+                raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got "
+                                 f"{self.config.dim_x} and {self.config.dim_y}; use cost='c_F' "
+                                 "with F or a callable")
+            return sqeuclidean
+        if name == "c_F":
+            return self._cost_F
+        if name == "callable":
+            return None                                               # set by fit_coupling
+        raise ValueError(f"unknown cost {name!r}; choose one of {COSTS} or pass a callable")
+
+    def _cost_F(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """c_F(x, y) = |F x - y|^2: (B, dim_x), (B, dim_y) -> (B,) (a method: picklable)."""
+        return ((x @ self.F.T - y) ** 2).sum(1)
+
+    def cost(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """c(x, y) per pair, checked: (B, dim_x), (B, dim_y) -> (B,)."""
+        if self.cost_fn is None:
+            raise ValueError("this model was trained with a user callable cost, which is not "
+                             "saved; set model.cost_fn = your_cost to use it")
+        c = self.cost_fn(x, y)
+        if not torch.is_tensor(c) or tuple(c.shape) != (x.shape[0],):
+            shape = tuple(c.shape) if torch.is_tensor(c) else type(c).__name__
+            raise ValueError(f"cost must return a tensor of shape (B,) = ({x.shape[0]},), got {shape}")
+        return c
+
+    # -- networks -----------------------------------------------------------------
+    def _ref(self) -> torch.Tensor:
+        return self.F
+
+    def prior(self, n: int, generator=None) -> torch.Tensor:
+        """z ~ xi: (n, d_latent), N(0, I) or U[0, 1]^d."""
+        draw = torch.randn if self.config.prior == "gaussian" else torch.rand
+        return draw(n, self.config.d_latent, generator=generator).to(self._ref())
+
+    def _encode(self, net, a, noise, generator):
+        if not self.config.stochastic:
+            return net(a)
+        if noise is None:
+            noise = torch.randn(a.shape[0], self.config.d_noise, generator=generator).to(a)
+        return net(torch.cat([a, noise], 1))                         # (B, d_latent)
+
+    def encode_x(self, x, noise=None, generator=None):
+        """E_x(x, z'): (B, dim_x) -> (B, d_latent); z' ~ N(0, I) unless given."""
+        return self._encode(self.enc_x, x, noise, generator)
+
+    def encode_y(self, y, noise=None, generator=None):
+        """E_y(y, z'): (B, dim_y) -> (B, d_latent)."""
+        return self._encode(self.enc_y, y, noise, generator)
+
+    def _head(self, out):
+        return out / out.norm(dim=1, keepdim=True).clamp_min(1e-8) if self.config.sphere else out
+
+    def decode_x(self, z):
+        """D_x(z): (B, d_latent) -> (B, dim_x), on the unit sphere if ``sphere``."""
+        return self._head(self.dec_x(z))
+
+    def decode_y(self, z):
+        """D_y(z): (B, d_latent) -> (B, dim_y)."""
+        return self._head(self.dec_y(z))
+
+    # -- loss (4) -------------------------------------------------------------------
+    def loss(self, x, y, generator=None, frac: float = 1.0) -> dict:
+        """Terms of loss (4) for unpaired batches x (B, dim_x), y (B', dim_y).
+
+        ``frac`` (training progress in [0, 1]) ramps lambda_joint linearly from 0 over the
+        first ``joint_warmup`` fraction of training (continuation from the collapsed,
+        perfectly aligned coupling; 0 = off, seed 002's setting).
+        """
+        c = self.config
+        ramp = min(1.0, frac / c.joint_warmup) if c.joint_warmup > 0 else 1.0
+        sq = lambda a, b: ((a - b) ** 2).sum(1).mean()               # noqa: E731
+        zx, zy = self.encode_x(x, generator=generator), self.encode_y(y, generator=generator)
+        z = self.prior(max(x.shape[0], y.shape[0]), generator)
+        t = {"coupling": self.cost(self.decode_x(z), self.decode_y(z)).mean(),
+             "rec_x": sq(self.decode_x(zx), x), "rec_y": sq(self.decode_y(zy), y),
+             "wae_x": self.divergence(zx, z), "wae_y": self.divergence(zy, z)}
+        t["total"] = t["coupling"] + ramp * c.lambda_joint * (
+            t["rec_x"] + t["rec_y"] + c.lambda_wae * (t["wae_x"] + t["wae_y"]))
+        return t
+
+    # -- maps and samples (public API) ------------------------------------------------
+    @torch.no_grad()
+    def transport_xy(self, x):
+        """Monge-like map D_y(E_x(x, 0)): (B, dim_x) -> (B, dim_y)."""
+        x = self._input(x, "x", self.config.dim_x)
+        zero = torch.zeros(x.shape[0], self.config.d_noise).to(x)
+        return self.decode_y(self.encode_x(x, zero))
+
+    @torch.no_grad()
+    def transport_yx(self, y):
+        """Monge-like map D_x(E_y(y, 0)): (B, dim_y) -> (B, dim_x)."""
+        y = self._input(y, "y", self.config.dim_y)
+        zero = torch.zeros(y.shape[0], self.config.d_noise).to(y)
+        return self.decode_x(self.encode_y(y, zero))
+
+    def map_x_given_y(self, y):
+        """Most likely estimate: the map at z' = 0 -> (B, dim_x)."""
+        return self.transport_yx(y)
+
+    @torch.no_grad()
+    def sample_x_given_y(self, y, n: int, generator=None):
+        """D_x(E_y(y, z')), z' ~ N(0, I): y (B, dim_y) -> (B, n, dim_x) (n equal copies
+        for deterministic encoders)."""
+        y = self._input(y, "y", self.config.dim_y)
+        n = self._count(n)
+        z = self.encode_y(y.repeat_interleave(n, 0), generator=generator)   # (B n, d_latent)
+        return self.decode_x(z).view(y.shape[0], n, -1)
+
+    @torch.no_grad()
+    def sample_y_given_x(self, x, n: int, generator=None):
+        """Mirror: D_y(E_x(x, z')): x (B, dim_x) -> (B, n, dim_y)."""
+        x = self._input(x, "x", self.config.dim_x)
+        n = self._count(n)
+        z = self.encode_x(x.repeat_interleave(n, 0), generator=generator)
+        return self.decode_y(z).view(x.shape[0], n, -1)
+
+    @torch.no_grad()
+    def sample_joint(self, n: int, generator=None):
+        """(D_x(z), D_y(z)), z ~ xi: the learned coupling -> (n, dim_x), (n, dim_y)."""
+        z = self.prior(self._count(n), generator)
+        return self.decode_x(z), self.decode_y(z)
+
+    def _count(self, n) -> int:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 1_000_000:
+            raise ValueError(f"n must be an integer in [1, 1000000], got {n!r}")
+        return int(n)
+
+    def _input(self, a, name, dim):
+        return as_samples(a, name, dim).to(self._ref())
