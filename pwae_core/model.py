@@ -7,7 +7,8 @@ Latent z = (z1, z2, z3) ~ N(0, I_{d1 + d2 + d3}).
 
 ``p`` is the operator's parameter map (noise level or mask, see operators.py): E_x is told
 *which* observation x will be paired with, so z1 can hold exactly what that observation
-leaves open. Conditional sampling (seed 001, Prop. 2): (z2, z3) = E_y(obs), z1 ~ N(0, I),
+leaves open. With ``config.decoder_sees_p`` D_x reads p as well, D_x(z1, z2, p)
+(the shipped denoiser: the decoder knows how far z1 may move a sample at this noise level). Conditional sampling (seed 001, Prop. 2): (z2, z3) = E_y(obs), z1 ~ N(0, I),
 x = D_x(z1, z2). Most likely estimate D_x(0, z2); directional samples D_x(eps v, z2).
 
 Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
@@ -28,10 +29,15 @@ conditional. F is the task's data-fidelity term (observed pixels for inpainting)
 from __future__ import annotations
 
 import torch
+from torch.nn import functional as Fn
 
 from . import divergences, operators
+
 from .networks import ConvDecoder, ConvEncoder, clamp01_st
 from .posterior import ConditionalImageModel
+
+
+P_FEATURES = 49   # operator parameters seen by D_x: 4x4 average pool of the 28 x 28 map
 
 
 def energy_score_2(s1, s2, x):
@@ -56,7 +62,8 @@ class PairedWAE(ConditionalImageModel):
         self.d1, self.d2, self.d3 = c.d1, c.d2, c.d3
         self.enc_x = ConvEncoder(2, c.d1 + c.d2, w)
         self.enc_y = ConvEncoder(2, c.d2 + c.d3, w)
-        self.dec_x = ConvDecoder(c.d1 + c.d2, 1, w)
+        self.n_p = P_FEATURES if c.decoder_sees_p else 0
+        self.dec_x = ConvDecoder(c.d1 + c.d2 + self.n_p, 1, w)
         self.dec_y = ConvDecoder(c.d2 + c.d3, 1, w)
         self.divergence = divergences.get(c.divergence)
 
@@ -71,9 +78,15 @@ class PairedWAE(ConditionalImageModel):
         z = self.enc_y(obs)
         return z[:, :self.d2], z[:, self.d2:]
 
-    def decode_x(self, z1, z2):
-        """(B, d1), (B, d2) -> x (B, 1, H, W) in [0, 1]."""
-        return clamp01_st(self.dec_x(torch.cat([z1, z2], 1)))
+    def decode_x(self, z1, z2, p=None):
+        """(B, d1), (B, d2)[, p (B, 1, H, W)] -> x (B, 1, H, W) in [0, 1].
+
+        With ``config.decoder_sees_p`` D_x also reads the operator parameters (noise level
+        or mask), 4x4 average-pooled to 7 x 7 = 49 features: p is part of the observation."""
+        parts = [z1, z2]
+        if self.n_p:
+            parts.append(Fn.avg_pool2d(p, 4).flatten(1))              # (B, 49)
+        return clamp01_st(self.dec_x(torch.cat(parts, 1)))
 
     def decode_y(self, z2, z3):
         """(B, d2), (B, d3) -> y image (B, 1, H, W)."""
@@ -90,8 +103,8 @@ class PairedWAE(ConditionalImageModel):
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
         prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        s1, s2 = self._prior_samples(z2, generator)               # 2 x (B, 1, H, W)
-        t = {"rec_x": sq(self.decode_x(z1, z2), x),
+        s1, s2 = self._prior_samples(z2, p, generator)            # 2 x (B, 1, H, W)
+        t = {"rec_x": sq(self.decode_x(z1, z2, p), x),
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),
              "moments": divergences.gaussian_moments(z),
@@ -103,11 +116,11 @@ class PairedWAE(ConditionalImageModel):
                       + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
         return t
 
-    def _prior_samples(self, z2, generator=None):
+    def _prior_samples(self, z2, p, generator=None):
         """Two conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> 2 x (B, 1, H, W)."""
         B = z2.shape[0]
         z1 = torch.randn(2 * B, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        s = self.decode_x(z1, z2.repeat(2, 1))                    # (2B, 1, H, W)
+        s = self.decode_x(z1, z2.repeat(2, 1), p.repeat(2, 1, 1, 1))   # (2B, 1, H, W)
         return s[:B], s[B:]
 
     # -- conditional sampling -----------------------------------------------------
@@ -116,13 +129,14 @@ class PairedWAE(ConditionalImageModel):
         z2, _ = self.encode_y(obs)
         B = z2.shape[0]
         z1 = torch.randn(B * n, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        x = self.decode_x(z1, z2.repeat_interleave(n, 0))          # (B * n, 1, H, W)
+        p = obs[:, 1:].repeat_interleave(n, 0)
+        x = self.decode_x(z1, z2.repeat_interleave(n, 0), p)       # (B * n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
     def _map(self, obs):
         """Most likely estimate D_x(0, z2): obs (B, 2, H, W) -> (B, *x_shape)."""
         z2, _ = self.encode_y(obs)
-        return self.decode_x(torch.zeros(z2.shape[0], self.d1).to(z2), z2)
+        return self.decode_x(torch.zeros(z2.shape[0], self.d1).to(z2), z2, obs[:, 1:])
 
     @torch.no_grad()
     def direction_x_given_y(self, y, eps, v, sigma=None):
@@ -141,7 +155,8 @@ class PairedWAE(ConditionalImageModel):
         e = eps.reshape(-1)                                          # (E,)
         z1 = e[:, None] * (v / v.norm())[None]                       # (E, d1)
         B, E = z2.shape[0], e.numel()
-        x = self.decode_x(z1.repeat(B, 1), z2.repeat_interleave(E, 0))  # (B * E, 1, H, W)
+        p = obs[:, 1:].repeat_interleave(E, 0)
+        x = self.decode_x(z1.repeat(B, 1), z2.repeat_interleave(E, 0), p)  # (B * E, 1, H, W)
         x = self._out(x.view(B, E, *x.shape[1:]), obs)
         return x[:, 0] if eps.dim() == 0 else x
 
@@ -161,7 +176,8 @@ class PairedWAE(ConditionalImageModel):
         """(x, y_img) from the learned coupling: z ~ N(0, I) -> D_x(z1, z2), D_y(z2, z3)."""
         z = torch.randn(n, self.d1 + self.d2 + self.d3, generator=generator).to(self._ref())
         z1, z2, z3 = z.split([self.d1, self.d2, self.d3], 1)
-        return self.decode_x(z1, z2), self.decode_y(z2, z3)
+        p = self.op.sample_params(torch.zeros(n, *self.x_shape).to(z), generator)
+        return self.decode_x(z1, z2, p), self.decode_y(z2, z3)
 
     def transport_yx(self, y, sigma=None):
         """Deterministic map y -> x: the most likely estimate."""
@@ -169,8 +185,10 @@ class PairedWAE(ConditionalImageModel):
 
 
 def _registry():
-    from .baselines import CVAE, Classifier, MSENet
-    return {"pwae": PairedWAE, "cvae": CVAE, "mse": MSENet, "classifier": Classifier}
+    from .baselines import CVAE, Classifier, MSENet, VectorCVAE
+    from .coupling import CouplingPWAE
+    return {"pwae": PairedWAE, "cvae": CVAE, "mse": MSENet, "classifier": Classifier,
+            "coupling": CouplingPWAE, "cvae-vec": VectorCVAE}
 
 
 def build(config):

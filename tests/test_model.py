@@ -179,3 +179,24 @@ def test_denoiser_refuses_sigma_outside_its_trained_range(tiny_config, tmp_path)
     pw.save(model, tmp_path / "m.safetensors")              # the range survives save/load
     with pytest.raises(ValueError, match="trained range"):
         pw.load(tmp_path / "m.safetensors").sample_x_given_y(y, 2, sigma=0.1)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_decoder_that_sees_the_operator_parameters(tiny_config, task, tmp_path):
+    """decoder_sees_p: the whole public API works, D_x's output depends on p (noise level /
+    mask) for a fixed code, and the flag survives a checkpoint round trip."""
+    import dataclasses
+    torch.manual_seed(0)
+    model = build(dataclasses.replace(tiny_config("pwae", task), decoder_sees_p=True)).eval()
+    y = _y(model)
+    assert model.posterior(y, 4, **KW[task])["samples"].shape == (3, 4, 1, 28, 28)
+    assert model.direction_x_given_y(y, torch.zeros(2), torch.ones(model.d1), **KW[task]).shape == (3, 2, 1, 28, 28)
+    z1, z2 = torch.zeros(1, model.d1), torch.randn(1, model.d2)
+    p1, p2 = torch.full((1, 1, 28, 28), 0.2), torch.full((1, 1, 28, 28), 1.0)
+    with torch.no_grad():
+        model.dec_x.net[-1].bias.fill_(0.5)                  # outputs inside (0, 1), not clamped
+    assert not torch.equal(model.decode_x(z1, z2, p1), model.decode_x(z1, z2, p2))
+    pw.save(model, tmp_path / "m.safetensors")
+    back = pw.load(tmp_path / "m.safetensors")
+    assert back.config.decoder_sees_p and torch.equal(back.map_x_given_y(y, **KW[task]),
+                                                      model.map_x_given_y(y, **KW[task]))
