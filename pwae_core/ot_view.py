@@ -1,0 +1,124 @@
+"""The optimal-transport views behind the app: sphere maps and the GMM posterior (plotly).
+
+    views = load_ot_models()                      # shipped seed-0 models of Tables 1 and 2
+    fig, scores = sphere_view(views["sphere"]["10,10"], n=200, show_exact=True)
+    fig, scores = posterior_view(views["posterior"], y=0.3)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+
+from . import gmm as G
+from .checkpoint import load
+from .experiments import exact_ot_map
+from .metrics import energy_distance, monge_gap
+from .presets import CHECKPOINTS
+
+SPHERE_SETTINGS = {"10,10": "lambda_joint 10, lambda_wae 10", "10,0": "lambda_joint 10, lambda_wae 0",
+                   "0,0": "lambda_joint 0, lambda_wae 0 (collapse)"}
+
+
+def load_ot_models(folder=CHECKPOINTS) -> dict:
+    """{"sphere": {setting: model}, "posterior": {"PWAE", "cVAE", "prior", "F", "sigma"}};
+    FileNotFoundError names the missing file and the command that writes it."""
+    folder, out = Path(folder), {"sphere": {}}
+    for key in SPHERE_SETTINGS:
+        out["sphere"][key] = _load(folder / f"sphere-{key.replace(',', '-')}.safetensors", "sphere")
+    pwae = _load(folder / "posterior-pwae.safetensors", "posterior")
+    cvae = _load(folder / "posterior-cvae-beta1.safetensors", "posterior")
+    out["posterior"] = {"PWAE": pwae, "cVAE": cvae, "prior": G.GMM.from_dict(pwae.extra["prior"]),
+                        "F": torch.tensor(pwae.extra["F"]), "sigma": float(pwae.extra["sigma"])}
+    return out
+
+
+def _load(path: Path, experiment: str):
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; recreate it with: python -m pwae_core "
+                                f"experiment {experiment} --checkpoints {path.parent}")
+    return load(path)
+
+
+def _sphere_mesh() -> go.Surface:
+    u, v = np.mgrid[0:2 * np.pi:40j, 0:np.pi:20j]
+    return go.Surface(x=np.cos(u) * np.sin(v), y=np.sin(u) * np.sin(v), z=np.cos(v), opacity=0.15,
+                      showscale=False, colorscale=[[0, "#bbbbbb"], [1, "#bbbbbb"]], hoverinfo="skip")
+
+
+def _segments(a: torch.Tensor, b: torch.Tensor, name: str, color: str) -> go.Scatter3d:
+    pts = torch.stack([a, b, torch.full_like(a, float("nan"))], 1).reshape(-1, 3).numpy()
+    return go.Scatter3d(x=pts[:, 0], y=pts[:, 1], z=pts[:, 2], mode="lines", name=name,
+                        line=dict(color=color, width=2), connectgaps=False)
+
+
+def _points(p: torch.Tensor, name: str, color: str, size: int = 3) -> go.Scatter3d:
+    p = p.numpy()
+    return go.Scatter3d(x=p[:, 0], y=p[:, 1], z=p[:, 2], mode="markers", name=name,
+                        marker=dict(size=size, color=color))
+
+
+def sphere_view(model, n: int = 200, show_exact: bool = True, seed: int = 0):
+    """Plotly figure of mu, nu samples, x -> M(x) segments (and the exact minibatch OT map),
+    plus {"MG", "ED"} of this model on one fresh batch of 512."""
+    if not isinstance(n, (int, np.integer)) or not 10 <= n <= 1000:
+        raise ValueError(f"number of points must be an integer in [10, 1000], got {n!r}")
+    mu, nu = G.GMM.from_dict(model.extra["mu"]), G.GMM.from_dict(model.extra["nu"])
+    gen = torch.Generator().manual_seed(seed)
+    x, y = G.sphere_sample(mu, n, gen), G.sphere_sample(nu, n, gen)
+    mx = model.transport_xy(x)
+    traces = [_sphere_mesh(), _points(x, "x ~ mu", "#1f77b4"), _points(y, "y ~ nu", "#d62728", 2),
+              _segments(x, mx, "learned map x -> M(x)", "#ff7f0e")]
+    if show_exact:
+        traces.append(_segments(x, exact_ot_map(x, y), "exact minibatch OT", "#2ca02c"))
+    fig = go.Figure(traces)
+    fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), legend=dict(x=0, y=1),
+                      scene=dict(aspectmode="cube", xaxis_visible=False, yaxis_visible=False,
+                                 zaxis_visible=False))
+    return fig, sphere_scores(model, mu, nu, seed)
+
+
+def sphere_scores(model, mu, nu, seed: int = 0, batch: int = 512) -> dict:
+    """MG (both directions) and ED (both marginals) on one fresh batch."""
+    gen = torch.Generator().manual_seed(1000 + seed)
+    x, y = G.sphere_sample(mu, batch, gen), G.sphere_sample(nu, batch, gen)
+    xs, ys = model.sample_joint(batch, gen)
+    mg = 0.5 * float(monge_gap(x, model.transport_xy(x)) + monge_gap(y, model.transport_yx(y)))
+    return {"MG": mg, "ED": 0.5 * float(energy_distance(x, xs) + energy_distance(y, ys))}
+
+
+def _density(post: G.GMM, lim: float, m: int = 120):
+    g = np.linspace(-lim, lim, m)
+    X, Y = np.meshgrid(g, g)
+    d = post.log_prob(np.stack([X.ravel(), Y.ravel()], 1)).exp().reshape(m, m).numpy()
+    return g, d
+
+
+def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float = 2.5):
+    """Closed-form p(x | y) contours, the line {F x = y}, PWAE and cVAE samples; plus the
+    conditional ED of each against closed-form samples of the same size."""
+    if y is None or not np.isfinite(y) or abs(y) > 5:
+        raise ValueError(f"y must be a number in [-5, 5], got {y}")
+    prior, F, sigma = post["prior"], post["F"], post["sigma"]
+    exact = G.posterior(prior, F, sigma, [float(y)])
+    g, dens = _density(exact, lim)
+    gen = torch.Generator().manual_seed(seed)
+    truth = exact.sample(n, gen)
+    fig = go.Figure(go.Contour(x=g, y=g, z=dens, showscale=False, contours_coloring="lines",
+                               line_width=1.5, colorscale="Greys", name="closed form"))
+    f = F.reshape(-1).numpy()
+    base, perp, t = float(y) * f / (f @ f), np.array([-f[1], f[0]]), np.array([-2 * lim, 2 * lim])
+    fig.add_trace(go.Scatter(x=base[0] + t * perp[0], y=base[1] + t * perp[1], mode="lines",
+                             name="F x = y", line=dict(dash="dash", color="#555")))
+    scores = {}
+    for name, color in (("PWAE", "#ff7f0e"), ("cVAE", "#1f77b4")):
+        s = post[name].sample_x_given_y(torch.tensor([[float(y)]]), n, gen)[0]
+        scores[name] = float(energy_distance(s, truth))
+        fig.add_trace(go.Scatter(x=s[:, 0].numpy(), y=s[:, 1].numpy(), mode="markers", name=name,
+                                 marker=dict(size=3, color=color, opacity=0.5)))
+    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(x=0, y=1),
+                      xaxis=dict(range=[-lim, lim], constrain="domain"),
+                      yaxis=dict(range=[-lim, lim], scaleanchor="x", constrain="domain"))
+    return fig, scores
