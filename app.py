@@ -75,6 +75,12 @@ def to_editor(img):
 
 
 @_errors
+def use_sketch(value):
+    """Sketchpad strokes -> a centred 28 x 28 digit as the input image."""
+    return (np.kron(images.digit_from_sketch(value), np.ones((4, 4))) * 255).astype(np.uint8)
+
+
+@_errors
 def run_digits(img, task, sigma, editor, preset, n, seed):
     """The digits panel: observation, most likely, mean, std map, samples, class histogram."""
     _need(MODELS, "digits")
@@ -91,15 +97,16 @@ def run_digits(img, task, sigma, editor, preset, n, seed):
 
 
 @_errors
-def new_directions(state, pick, seed):
+def new_directions(state, pick, seed, draws=0):
+    """v and the eps strip; each click on "random" draws a new v (seeded by seed and a counter)."""
     if state is None:
         raise gr.Error("Run the digits panel first.")
     model = MODELS[state["task"]]
     if pick == "random":
-        v = D.random_direction(model.d1, seed)
+        v = D.random_direction(model.d1, int(seed) * 7919 + int(draws or 0))
     else:
         v = D.top_directions(model, state)[int(pick[-1]) - 1]
-    return v.tolist(), D.eps_strip(model, state, v), D.eps_frame(model, state, v, 0.0)
+    return v.tolist(), D.eps_strip(model, state, v), D.eps_frame(model, state, v, 0.0), int(draws or 0) + 1
 
 
 @_errors
@@ -128,17 +135,25 @@ def run_posterior(y):
 # ------------------------------------------------------------------ layout
 
 def digits_tab():
-    state, v = gr.State(), gr.State()
+    state, v, draws = gr.State(), gr.State(), gr.State(0)
     with gr.Row():
         with gr.Column(scale=1):
             gallery = gr.Gallery(EXAMPLES, label="test digits (click one)", columns=6, height=230,
                                  elem_id="examples", allow_preview=False)
-            digit = gr.Image(EXAMPLES[0], label="digit (click one above, or upload)", type="numpy",
-                             height=160, elem_id="digit", format="png", image_mode=None)
+            digit = gr.Image(EXAMPLES[0], label="digit (click one above, upload, or draw below)",
+                             type="numpy", height=160, elem_id="digit", format="png", image_mode=None)
+            with gr.Accordion("draw a digit", open=False):
+                sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", layers=False, sources=(),
+                                      transforms=(), canvas_size=(280, 280), fixed_canvas=True,
+                                      format="png", elem_id="sketch",
+                                      brush=gr.Brush(colors=["#1f3fbf"], color_mode="fixed", default_size=22))
+                use = gr.Button("Use this drawing", elem_id="use_sketch")
             task = gr.Radio(["denoise", "inpaint"], value="denoise", label="task", elem_id="task")
             sigma = gr.Slider(0.1, 1.1, value=0.5, step=0.05, label="noise sigma", elem_id="sigma")
-            preset = gr.Radio(["drawn", *D.PRESETS], value="drawn", label="mask (inpainting)",
-                              elem_id="preset")
+            with gr.Row():
+                preset = gr.Radio(["drawn", *D.PRESETS], value="drawn", label="mask (inpainting)",
+                                  elem_id="preset", scale=4)
+                clear = gr.Button("Clear mask", elem_id="clear", scale=1)
             n = gr.Slider(1, D.MAX_N, value=64, step=1, label="samples", elem_id="n")
             seed = gr.Number(0, label="seed", precision=0, elem_id="seed")
             run = gr.Button("Sample the posterior", variant="primary", elem_id="run")
@@ -173,11 +188,14 @@ def digits_tab():
     digit.change(to_editor, digit, editor, api_visibility="private")
     outs = [obs, mle, mean, std, samples, hist, state, scale]
     ins = [digit, task, sigma, editor, preset, n, seed]
+    use.click(use_sketch, sketch, digit, api_visibility="private")
+    clear.click(to_editor, digit, editor, api_visibility="private")
+    dir_ins, dir_outs = [state, pick, seed, draws], [v, strip, frame, draws]
     run.click(run_digits, ins, outs, api_name="digits").then(
-        new_directions, [state, pick, seed], [v, strip, frame], api_visibility="private")
+        new_directions, dir_ins, dir_outs, api_visibility="private")
     sigma.release(run_digits, ins, outs, api_visibility="private").then(
-        new_directions, [state, pick, seed], [v, strip, frame], api_visibility="private")
-    newv.click(new_directions, [state, pick, seed], [v, strip, frame], api_name="directions")
+        new_directions, dir_ins, dir_outs, api_visibility="private")
+    newv.click(new_directions, dir_ins, dir_outs, api_name="directions")
     eps.input(eps_frame, [state, v, eps], frame, trigger_mode="always_last", show_progress="hidden",
               api_name="eps_frame")
     eps.release(eps_frame, [state, v, eps], frame, api_visibility="private")

@@ -78,3 +78,31 @@ def mask_from_editor(value, threshold: float = 0.25) -> np.ndarray | None:
         return None
     cover = Image.fromarray(drawn.astype(np.float32), mode="F").resize((SIZE, SIZE), Image.BOX)
     return (np.asarray(cover) <= threshold).astype(np.float32)
+
+
+def center_like_mnist(a: np.ndarray) -> np.ndarray:
+    """MNIST's preprocessing for a hand-drawn digit (H, W) in [0, 1]: crop to the ink, scale
+    the longer side to 20 px, paste into 28 x 28 with the centre of mass in the middle."""
+    ys, xs = np.nonzero(a > 0.05)
+    if len(ys) == 0:
+        raise ValueError("the drawing is empty: draw a digit first")
+    crop = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    s = 20.0 / max(crop.shape)
+    h, w = max(1, round(crop.shape[0] * s)), max(1, round(crop.shape[1] * s))
+    crop = np.asarray(Image.fromarray(crop, mode="F").resize((w, h), Image.BOX))
+    out = np.zeros((SIZE, SIZE), np.float32)
+    total = crop.sum()
+    cy = (crop.sum(1) @ np.arange(h)) / total if total > 0 else h / 2
+    cx = (crop.sum(0) @ np.arange(w)) / total if total > 0 else w / 2
+    top = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - h))
+    left = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - w))
+    out[top:top + h, left:left + w] = crop
+    return np.clip(out / max(out.max(), 1e-6), 0, 1)
+
+
+def digit_from_sketch(value) -> np.ndarray:
+    """Sketchpad value (strokes in its first layer) -> a centred (28, 28) digit in [0, 1]."""
+    drawn = _drawn(value)
+    if drawn is None or not drawn.any():
+        raise ValueError("the drawing is empty: draw a digit first")
+    return center_like_mnist(drawn.astype(np.float32))

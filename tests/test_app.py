@@ -139,3 +139,22 @@ def test_odd_but_valid_uploads_work(client, files, name):
 
 def test_full_mask_is_answered_with_prior_samples(client, files):
     assert _digits(client, files["digit"], "inpaint", editor=_editor(files, "mask_full"))[4]["path"]
+
+
+def test_random_direction_is_resampled_on_every_click(client, files):
+    _digits(client, files["digit"], sigma=0.8)
+    strips = [client.predict("random", 0, api_name="/directions")[0]["path"] for _ in range(2)]  # the eps strip
+    a, b = (np.asarray(Image.open(p)) for p in strips)
+    assert not np.array_equal(a, b)
+
+
+def test_missing_models_give_a_visible_error(app_server, monkeypatch):
+    import gradio as gr
+    app = app_server[0]
+    monkeypatch.setattr(app, "MODELS", {})
+    monkeypatch.setattr(app, "LOAD_ERRORS", ["checkpoints/mnist-denoise.safetensors is missing"])
+    with pytest.raises(gr.Error, match="missing"):
+        app.run_digits(None, "denoise", 0.5, None, "drawn", 8, 0)
+    monkeypatch.setattr(app, "OT", {})
+    with pytest.raises(gr.Error, match="not available"):
+        app.run_sphere("10,10", True, 100)

@@ -42,3 +42,15 @@ def test_editor_mask_marks_the_painted_region_hidden():
 @pytest.mark.parametrize("value", [None, {}, {"layers": []}, {"layers": [np.zeros((280, 280, 4), np.uint8)]}])
 def test_nothing_painted_is_none(value):
     assert images.mask_from_editor(value) is None
+
+
+def test_a_drawn_stroke_becomes_a_centred_mnist_style_digit():
+    layer = np.zeros((280, 280, 4), np.uint8)
+    layer[20:120, 200:215, 3] = 255                           # a '1' drawn in the top-right corner
+    d = images.digit_from_sketch({"layers": [layer]})
+    ys, xs = np.nonzero(d)
+    assert d.shape == (28, 28) and d.max() == 1
+    assert ys.max() - ys.min() + 1 == 20                      # longer side scaled to 20 px
+    assert abs((d.sum(1) @ np.arange(28)) / d.sum() - 14) < 1 and abs((d.sum(0) @ np.arange(28)) / d.sum() - 14) < 1
+    with pytest.raises(ValueError, match="empty"):
+        images.digit_from_sketch({"layers": [np.zeros((280, 280, 4), np.uint8)]})

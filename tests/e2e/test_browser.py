@@ -114,3 +114,20 @@ def test_other_tabs_render(page, shots, tab, ready):
         page.wait_for_function(f"() => document.querySelector('{ready}').innerText.length > 10")
         page.wait_for_timeout(1500)                              # plotly draws after the data
     page.screenshot(path=str(shots / f"app-{tab.split()[0].lower()}.png"), full_page=True)
+
+
+def test_a_drawn_digit_becomes_the_input(page):
+    page.get_by_role("tab", name="Digits").click()
+    digit = _src(page, "digit")
+    page.get_by_text("draw a digit").click()
+    page.locator("#sketch button[aria-label=Brush]").click()
+    canvas = page.locator("#sketch canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy - 90)
+    page.mouse.down()
+    page.mouse.move(cx, cy + 90, steps=4)                     # a '1'
+    page.mouse.up()
+    page.click("#use_sketch")
+    _changed(page, "digit", digit)
