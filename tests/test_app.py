@@ -113,7 +113,6 @@ def _bad_requests(files):
 
 
 def test_fifty_bad_inputs_get_clear_errors_and_the_app_keeps_serving(client, files):
-    from gradio_client import handle_file  # noqa: F401
     bad = _bad_requests(files)
     assert len(bad) == 50
     answered, unclear = [], []
