@@ -12,7 +12,8 @@ from torch import nn
 from torch.nn import functional as Fn
 
 from . import operators
-from .coupling import as_samples
+from .checks import sample_count
+from .coupling import MAX_SAMPLES, as_samples
 from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
 from .posterior import ConditionalImageModel
 
@@ -145,16 +146,15 @@ class VectorCVAE(nn.Module):
     @torch.no_grad()
     def sample_x_given_y(self, y, n: int, generator=None):
         """x = D(z, y), z ~ N(0, I): y (B, dim_y) -> (B, n, dim_x)."""
-        y = as_samples(y, "y", self.config.dim_y).to(self.dec.net[0].weight)
-        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1_000_000:
-            raise ValueError(f"n must be an integer in [1, 1000000], got {n!r}")
+        y = as_samples(y, "y", self.config.dim_y).to(next(self.parameters()))
+        n = sample_count(n, MAX_SAMPLES)
         z = torch.randn(y.shape[0] * n, self.config.d_latent, generator=generator).to(y)
         return self.decode(z, y.repeat_interleave(n, 0)).view(y.shape[0], n, -1)
 
     @torch.no_grad()
     def map_x_given_y(self, y):
         """D(0, y): (B, dim_y) -> (B, dim_x)."""
-        y = as_samples(y, "y", self.config.dim_y).to(self.dec.net[0].weight)
+        y = as_samples(y, "y", self.config.dim_y).to(next(self.parameters()))
         return self.decode(torch.zeros(y.shape[0], self.config.d_latent).to(y), y)
 
 

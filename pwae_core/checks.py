@@ -18,3 +18,10 @@ def to_tensor(a, name: str) -> torch.Tensor:
     if not torch.is_tensor(a):
         raise ValueError(f"{name} must be a tensor or array, got {type(a).__name__}")
     return a
+
+
+def sample_count(n, limit: int) -> int:
+    """A whole number of samples in [1, limit] (bools refused) -> int; ValueError otherwise."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= limit:
+        raise ValueError(f"n must be an integer in [1, {limit}], got {n!r}")
+    return int(n)

@@ -15,16 +15,16 @@ D_x(E_y(y, z')), z' ~ N(0, I). The cost is "sqeuclidean" |x - y|^2, "c_F" |F x -
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from . import divergences
-from .checks import to_tensor
+from .checks import sample_count, to_tensor
 from .config import CouplingConfig
 from .networks import MLP
 
 COSTS = ("sqeuclidean", "c_F")
+MAX_SAMPLES = 1_000_000
 
 
 def as_samples(a, name: str, dim: int | None = None) -> torch.Tensor:
@@ -189,7 +189,7 @@ class CouplingPWAE(nn.Module):
         """D_x(E_y(y, z')), z' ~ N(0, I): y (B, dim_y) -> (B, n, dim_x) (n equal copies
         for deterministic encoders)."""
         y = self._input(y, "y", self.config.dim_y)
-        n = self._count(n)
+        n = sample_count(n, MAX_SAMPLES)
         z = self.encode_y(y.repeat_interleave(n, 0), generator=generator)   # (B n, d_latent)
         return self.decode_x(z).view(y.shape[0], n, -1)
 
@@ -197,20 +197,15 @@ class CouplingPWAE(nn.Module):
     def sample_y_given_x(self, x, n: int, generator=None):
         """Mirror: D_y(E_x(x, z')): x (B, dim_x) -> (B, n, dim_y)."""
         x = self._input(x, "x", self.config.dim_x)
-        n = self._count(n)
+        n = sample_count(n, MAX_SAMPLES)
         z = self.encode_x(x.repeat_interleave(n, 0), generator=generator)
         return self.decode_y(z).view(x.shape[0], n, -1)
 
     @torch.no_grad()
     def sample_joint(self, n: int, generator=None):
         """(D_x(z), D_y(z)), z ~ xi: the learned coupling -> (n, dim_x), (n, dim_y)."""
-        z = self.prior(self._count(n), generator)
+        z = self.prior(sample_count(n, MAX_SAMPLES), generator)
         return self.decode_x(z), self.decode_y(z)
-
-    def _count(self, n) -> int:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= 1_000_000:
-            raise ValueError(f"n must be an integer in [1, 1000000], got {n!r}")
-        return int(n)
 
     def _input(self, a, name, dim):
         return as_samples(a, name, dim).to(self._ref())

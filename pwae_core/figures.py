@@ -48,13 +48,6 @@ def sphere_maps(model, mu, nu, n: int = 150, seed: int = 0):
     return fig
 
 
-def _density_grid(post, lim: float, m: int = 160):
-    g = np.linspace(-lim, lim, m)
-    X, Y = np.meshgrid(g, g)
-    pts = torch.as_tensor(np.stack([X.ravel(), Y.ravel()], 1))
-    return X, Y, post.log_prob(pts).exp().reshape(m, m).numpy()
-
-
 def posterior_panels(models: dict, prior, F, sigma: float, ys, n: int = 512, seed: int = 0,
                      lim: float = 2.2):
     """Rows: observations y; columns: models. Closed-form p(x | y) contours, the line
@@ -63,19 +56,15 @@ def posterior_panels(models: dict, prior, F, sigma: float, ys, n: int = 512, see
     ys = torch.as_tensor(ys).reshape(-1, 1)
     fig, axes = plt.subplots(len(ys), len(models), figsize=(3.3 * len(models), 3.1 * len(ys)),
                              squeeze=False)
-    f = F.reshape(-1).numpy()
     for r, y in enumerate(ys):
-        X, Y, dens = _density_grid(G.posterior(prior, F, sigma, y), lim)
+        g, dens = G.density_grid(G.posterior(prior, F, sigma, y), lim, 160)
         for c, (name, model) in enumerate(models.items()):
             ax = axes[r, c]
-            ax.contour(X, Y, dens, levels=dens.max() * np.array([0.02, 0.1, 0.3, 0.6, 0.9]),
+            ax.contour(g, g, dens, levels=dens.max() * np.array([0.02, 0.1, 0.3, 0.6, 0.9]),
                        colors="k", linewidths=0.7)
             s = model.sample_x_given_y(y[None], n, gen)[0].numpy()
             ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.4, c="tab:orange")
-            t = np.linspace(-lim, lim, 2)
-            # line F x = y: x = y f / |f|^2 + t f_perp
-            base, perp = float(y) * f / (f @ f), np.array([-f[1], f[0]])
-            ax.plot(base[0] + t * perp[0], base[1] + t * perp[1], "b--", linewidth=0.7)
+            ax.plot(*G.observation_line(F, y, lim), "b--", linewidth=0.7)
             ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
             ax.set_title(f"{name}, y = {float(y):.2f}", fontsize=9)
     fig.tight_layout()

@@ -110,3 +110,19 @@ def posterior(gmm: GMM, F, sigma: float, y) -> GMM:
     lik = torch.distributions.MultivariateNormal(gmm.means @ F.T, covariance_matrix=S)
     logw = gmm.weights.clamp_min(1e-300).log() + lik.log_prob(y)    # (K,)
     return GMM(torch.softmax(logw, 0), means, covs)
+
+
+def density_grid(g: GMM, lim: float, m: int = 120):
+    """The 2-D density on an m x m grid over [-lim, lim]^2 -> (grid (m,), density (m, m))."""
+    if g.dim != 2:
+        raise ValueError(f"density_grid needs a 2-D mixture, got dimension {g.dim}")
+    t = np.linspace(-lim, lim, m)
+    X, Y = np.meshgrid(t, t)
+    return t, g.log_prob(np.stack([X.ravel(), Y.ravel()], 1)).exp().reshape(m, m).numpy()
+
+
+def observation_line(F, y: float, half_length: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two end points of the line {x in R^2 : F x = y}, F (1, 2): x = y f / |f|^2 + t f_perp."""
+    f = np.asarray(F, dtype=np.float64).reshape(-1)
+    base, perp, t = float(y) * f / (f @ f), np.array([-f[1], f[0]]), np.array([-half_length, half_length])
+    return base[0] + t * perp[0], base[1] + t * perp[1]

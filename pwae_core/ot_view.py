@@ -14,8 +14,8 @@ import torch
 
 from . import gmm as G
 from .checkpoint import load
-from .experiments import exact_ot_map
-from .metrics import energy_distance, monge_gap
+from .experiments import exact_ot_map, sphere_scores
+from .metrics import energy_distance
 from .presets import CHECKPOINTS
 
 SPHERE_SETTINGS = {"10,10": "lambda_joint 10, lambda_wae 10", "10,0": "lambda_joint 10, lambda_wae 0",
@@ -77,23 +77,7 @@ def sphere_view(model, n: int = 200, show_exact: bool = True, seed: int = 0):
     fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), legend=dict(x=0, y=1),
                       scene=dict(aspectmode="cube", xaxis_visible=False, yaxis_visible=False,
                                  zaxis_visible=False))
-    return fig, sphere_scores(model, mu, nu, seed)
-
-
-def sphere_scores(model, mu, nu, seed: int = 0, batch: int = 512) -> dict:
-    """MG (both directions) and ED (both marginals) on one fresh batch."""
-    gen = torch.Generator().manual_seed(1000 + seed)
-    x, y = G.sphere_sample(mu, batch, gen), G.sphere_sample(nu, batch, gen)
-    xs, ys = model.sample_joint(batch, gen)
-    mg = 0.5 * float(monge_gap(x, model.transport_xy(x)) + monge_gap(y, model.transport_yx(y)))
-    return {"MG": mg, "ED": 0.5 * float(energy_distance(x, xs) + energy_distance(y, ys))}
-
-
-def _density(post: G.GMM, lim: float, m: int = 120):
-    g = np.linspace(-lim, lim, m)
-    X, Y = np.meshgrid(g, g)
-    d = post.log_prob(np.stack([X.ravel(), Y.ravel()], 1)).exp().reshape(m, m).numpy()
-    return g, d
+    return fig, sphere_scores(model, mu, nu, batches=1, batch=512, seed=seed)   # one fresh batch
 
 
 def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float = 2.5):
@@ -103,14 +87,13 @@ def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float
         raise ValueError(f"y must be a number in [-5, 5], got {y}")
     prior, F, sigma = post["prior"], post["F"], post["sigma"]
     exact = G.posterior(prior, F, sigma, [float(y)])
-    g, dens = _density(exact, lim)
+    g, dens = G.density_grid(exact, lim)
     gen = torch.Generator().manual_seed(seed)
     truth = exact.sample(n, gen)
     fig = go.Figure(go.Contour(x=g, y=g, z=dens, showscale=False, contours_coloring="lines",
                                line_width=1.5, colorscale="Greys", name="closed form"))
-    f = F.reshape(-1).numpy()
-    base, perp, t = float(y) * f / (f @ f), np.array([-f[1], f[0]]), np.array([-2 * lim, 2 * lim])
-    fig.add_trace(go.Scatter(x=base[0] + t * perp[0], y=base[1] + t * perp[1], mode="lines",
+    lx, ly = G.observation_line(F, y, 2 * lim)
+    fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines",
                              name="F x = y", line=dict(dash="dash", color="#555")))
     scores = {}
     for name, color in (("PWAE", "#ff7f0e"), ("cVAE", "#1f77b4")):

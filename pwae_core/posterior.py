@@ -8,12 +8,11 @@ and ``loss(x, labels, cfg, generator)``; outputs pass through the operator's ``p
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
 from . import operators
-from .checks import to_tensor
+from .checks import sample_count, to_tensor
 
 MAX_SAMPLES = 4096
 
@@ -72,10 +71,9 @@ class ConditionalImageModel(nn.Module):
     @torch.no_grad()
     def sample_x_given_y(self, y, n: int, generator=None, sigma=None) -> torch.Tensor:
         """Conditional samples: y (B, *y_shape) -> (B, n, *x_shape)."""
-        if not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
-            raise ValueError(f"n must be an integer in [1, {MAX_SAMPLES}], got {n!r}")
+        n = sample_count(n, MAX_SAMPLES)
         obs = self.obs_from_y(y, sigma)
-        return self._out(self._sample(obs, int(n), generator), obs)
+        return self._out(self._sample(obs, n, generator), obs)
 
     @torch.no_grad()
     def map_x_given_y(self, y, sigma=None):

@@ -77,3 +77,10 @@ def test_gmm_rejects_inconsistent_parameters():
         G.GMM([0.5, 0.6], torch.zeros(2, 2), torch.eye(2).expand(2, 2, 2))
     with pytest.raises(ValueError):
         G.GMM([1.0], torch.zeros(1, 2), torch.eye(3)[None])
+
+
+def test_observation_line_satisfies_F_x_equals_y():
+    F = torch.tensor([[0.6, -0.8]])
+    xs, ys = G.observation_line(F, 0.3, 2.0)
+    for p in zip(xs, ys):
+        assert abs(float(F[0, 0] * p[0] + F[0, 1] * p[1]) - 0.3) < 1e-6
