@@ -14,17 +14,17 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 import pwae_core as pw  # noqa: E402
-from pwae_core import digits_view as D  # noqa: E402
-from pwae_core import images, ot_view as O  # noqa: E402
+from pwae_core import images  # noqa: E402
+from pwae_core.views import digits, ot  # noqa: E402
 
 torch.set_num_threads(2)
 MODELS, OT, LOAD_ERRORS = {}, {}, []
 try:
-    MODELS.update(D.load_digit_models())
+    MODELS.update(digits.load_digit_models())
 except (FileNotFoundError, ValueError) as e:
     LOAD_ERRORS.append(str(e))
 try:
-    OT.update(O.load_ot_models())
+    OT.update(ot.load_ot_models())
 except (FileNotFoundError, ValueError) as e:
     LOAD_ERRORS.append(str(e))
 TEST_X = pw.data.mnist("test")[0][:24, 0].numpy()          # (24, 28, 28) gallery of test digits
@@ -87,8 +87,8 @@ def run_digits(img, task, sigma, editor, preset, n, seed):
     digit = images.as_digit(img, "digit")
     mask = None
     if task == "inpaint":
-        mask = D.preset_mask(preset) if preset != "drawn" else images.mask_from_editor(editor)
-    p = D.digits_panel(MODELS, digit, task, sigma, mask, n, seed)
+        mask = digits.preset_mask(preset) if preset != "drawn" else images.mask_from_editor(editor)
+    p = digits.digits_panel(MODELS, digit, task, sigma, mask, n, seed)
     for note in p["notes"]:
         gr.Warning(note)
     hist = pd.DataFrame({"class": [str(c) for c in range(10)], "samples": p["classes"]})
@@ -103,17 +103,17 @@ def new_directions(state, pick, seed, draws=0):
         raise gr.Error("Run the digits panel first.")
     model = MODELS[state["task"]]
     if pick == "random":
-        v = D.random_direction(model.d1, int(seed) * 7919 + int(draws or 0))
+        v = digits.random_direction(model.d1, int(seed) * 7919 + int(draws or 0))
     else:
-        v = D.top_directions(model, state)[int(pick[-1]) - 1]
-    return v.tolist(), D.eps_strip(model, state, v), D.eps_frame(model, state, v, 0.0), int(draws or 0) + 1
+        v = digits.top_directions(model, state)[int(pick[-1]) - 1]
+    return v.tolist(), digits.eps_strip(model, state, v), digits.eps_frame(model, state, v, 0.0), int(draws or 0) + 1
 
 
 @_errors
 def eps_frame(state, v, eps):
     if state is None or v is None:
         return None
-    return D.eps_frame(MODELS[state["task"]], state, torch.tensor(v), eps)
+    return digits.eps_frame(MODELS[state["task"]], state, torch.tensor(v), eps)
 
 
 # ------------------------------------------------------------------ OT callbacks
@@ -121,14 +121,14 @@ def eps_frame(state, v, eps):
 @_errors
 def run_sphere(setting, show_exact, n):
     _need(OT, "sphere")
-    fig, s = O.sphere_view(OT["sphere"][setting], int(n), bool(show_exact))
+    fig, s = ot.sphere_view(OT["sphere"][setting], int(n), bool(show_exact))
     return fig, f"MG = {s['MG']:.3f}   ED = {s['ED']:.4f}   MG + 10 ED = {s['MG'] + 10 * s['ED']:.3f}"
 
 
 @_errors
 def run_posterior(y):
     _need(OT, "posterior")
-    fig, s = O.posterior_view(OT["posterior"], y)
+    fig, s = ot.posterior_view(OT["posterior"], y)
     return fig, f"conditional ED vs closed form (512 samples): PWAE {s['PWAE']:.4f}, cVAE {s['cVAE']:.4f}"
 
 
@@ -149,12 +149,13 @@ def digits_tab():
                                       brush=gr.Brush(colors=["#1f3fbf"], color_mode="fixed", default_size=22))
                 use = gr.Button("Use this drawing", elem_id="use_sketch")
             task = gr.Radio(["denoise", "inpaint"], value="denoise", label="task", elem_id="task")
-            sigma = gr.Slider(0.1, 1.1, value=0.5, step=0.05, label="noise sigma", elem_id="sigma")
+            sigma = gr.Slider(*digits.sigma_range(MODELS), value=0.5, step=0.05, label="noise sigma",
+                              elem_id="sigma")
             with gr.Row():
-                preset = gr.Radio(["drawn", *D.PRESETS], value="drawn", label="mask (inpainting)",
+                preset = gr.Radio(["drawn", *digits.PRESETS], value="drawn", label="mask (inpainting)",
                                   elem_id="preset", scale=4)
                 clear = gr.Button("Clear mask", elem_id="clear", scale=1)
-            n = gr.Slider(1, D.MAX_N, value=64, step=1, label="samples", elem_id="n")
+            n = gr.Slider(1, digits.MAX_N, value=64, step=1, label="samples", elem_id="n")
             seed = gr.Number(0, label="seed", precision=0, elem_id="seed")
             run = gr.Button("Sample the posterior", variant="primary", elem_id="run")
         with gr.Column(scale=2):
@@ -203,7 +204,7 @@ def digits_tab():
 
 def sphere_tab():
     with gr.Row():
-        setting = gr.Radio(list(O.SPHERE_SETTINGS), value="10,10", label="lambda_joint, lambda_wae",
+        setting = gr.Radio(list(ot.SPHERE_SETTINGS), value="10,10", label="lambda_joint, lambda_wae",
                            elem_id="setting")
         exact = gr.Checkbox(True, label="show the exact minibatch OT map", elem_id="exact")
         npts = gr.Slider(20, 500, value=150, step=10, label="points", elem_id="npts")

@@ -1,4 +1,4 @@
-"""Where the time of the seed 002 protocols goes (coupling PWAE on the sphere and the GMM).
+"""Where the time of the coupling PWAE paper's protocols goes (the sphere and the GMM).
 
     python benchmarks/bench_coupling.py [--threads 2]
 
@@ -14,26 +14,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pwae_core import divergences, gmm, metrics  # noqa: E402
-from pwae_core.config import CouplingConfig  # noqa: E402
-from pwae_core.coupling import CouplingPWAE  # noqa: E402
+from pwae_core import divergences, gmm, metrics
+from pwae_core.config import CouplingConfig
+from pwae_core.models import CouplingPWAE
+from timing import timed
 
 
 def median_ms(fn, repeats: int = 30) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(times)
+    return timed(fn, repeats)[0]
 
 
 def step_fn(model, x, y, gen, opt):

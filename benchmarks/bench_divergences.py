@@ -11,14 +11,11 @@
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pwae_core import divergences as dv  # noqa: E402
+from pwae_core import divergences
 
 REPEATS, MIN_REPEATS, BUDGET_S = 20, 5, 3.0
 NS, DS = (128, 256, 512), (2, 16, 56)
@@ -39,7 +36,7 @@ def time_fwd_bwd(fn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, int]:
 
 def speed_table() -> None:
     """Print ms per forward+backward and the ratio to energy, one row per (n, d)."""
-    names = list(dv.DIVERGENCES)
+    names = list(divergences.DIVERGENCES)
     print("forward+backward, median ms (ratio to energy) [repeats]")
     print(f"{'n':>5} {'d':>4} " + " ".join(f"{k:>22}" for k in names))
     for n in NS:
@@ -47,7 +44,7 @@ def speed_table() -> None:
             g = torch.Generator().manual_seed(n * 100 + d)
             x = torch.randn(n, d, generator=g).requires_grad_(True)
             y = (0.8 * torch.randn(n, d, generator=g)).requires_grad_(True)
-            res = {k: time_fwd_bwd(fn, x, y) for k, fn in dv.DIVERGENCES.items()}
+            res = {k: time_fwd_bwd(fn, x, y) for k, fn in divergences.DIVERGENCES.items()}
             base = res["energy"][0]
             cells = [f"{1e3 * t:9.2f} ({t / base:6.1f}x) [{r:2d}]" for t, r in res.values()]
             print(f"{n:>5} {d:>4} " + " ".join(f"{c:>22}" for c in cells), flush=True)
@@ -58,7 +55,7 @@ def ranking_table(d: int, n: int = 128, seeds: int = 10) -> None:
     print(f"\nranking at d={d}, n={n}, mean (std) over {seeds} seeds; "
           "ok = #seeds with same < shrunk / same < shifted")
     print(f"{'':>9} {'same':>17} {'shrunk':>17} {'shifted':>17} {'ok':>7}  verdict")
-    for name, fn in dv.DIVERGENCES.items():
+    for name, fn in divergences.DIVERGENCES.items():
         vals = torch.zeros(seeds, 3, dtype=torch.float64)
         for s in range(seeds):
             g = torch.Generator().manual_seed(s)

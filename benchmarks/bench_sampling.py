@@ -5,28 +5,13 @@ pass measured in the same process. Uses the shipped checkpoints.
     python benchmarks/bench_sampling.py [--repeats 200]
 """
 import argparse
-import statistics
-import sys
-import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import pwae_core as pw  # noqa: E402
-from pwae_core import masks, presets  # noqa: E402
-
-
-def timed(fn, repeats):
-    for _ in range(5):
-        fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t) * 1e3)
-    ts.sort()
-    return statistics.median(ts), ts[int(0.95 * (len(ts) - 1))]
+import pwae_core as pw
+from pwae_core import masks
+from pwae_core.runs import presets
+from timing import timed
 
 
 def bench_task(task, repeats):
@@ -35,13 +20,16 @@ def bench_task(task, repeats):
     kw = {"sigma": 0.5} if task == "mnist-denoise" else {}
     y = model.observe(x[:1], sigma=0.5) if kw else model.observe(x[:1], mask=masks.named_mask("left"))
     v = torch.randn(model.d1)
+    cond = model.condition(y, **kw)
     rows = {"MSE net forward (baseline)": lambda: mse.map_x_given_y(y, **kw),
             "64 samples + mean + std": lambda: model.posterior(y, 64, **kw),
-            "one eps*v frame": lambda: model.direction_x_given_y(y, 1.0, v, **kw)}
-    res = {name: timed(fn, repeats) for name, fn in rows.items()}
+            "one eps*v frame": lambda: model.direction_x_given_y(y, 1.0, v, **kw),
+            "one eps*v frame, encoded once": lambda: model.along(cond, 1.0, v),
+            "61 eps*v frames, encoded once": lambda: model.along(cond, torch.linspace(-3, 3, 61), v)}
+    res = {name: timed(fn, repeats, warmup=5) for name, fn in rows.items()}
     base = res["MSE net forward (baseline)"][0]
     for name, (p50, p95) in res.items():
-        print(f"{task:15s} {name:28s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  x{p50 / base:6.1f}")
+        print(f"{task:15s} {name:31s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  x{p50 / base:6.1f}")
 
 
 def main():

@@ -5,32 +5,33 @@ to the MSE network (the cheapest model) measured in the same process.
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pwae_core import data, presets  # noqa: E402
-from pwae_core.model import build  # noqa: E402
-from pwae_core.train import train_step  # noqa: E402
+from pwae_core import data, models
+from pwae_core.runs import presets
+from pwae_core.runs.loop import optimise
+from pwae_core.runs.train import shift_augment
 
 
 def time_steps(task, kind, steps, repeats):
+    """Median seconds per training step (minibatch draw, augmentation, loss, Adam)."""
     cfg = presets.train_config(task, kind)
     torch.manual_seed(0)
-    model = build(cfg.model).train()
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    model = models.build(cfg.model)
     images, labels = data.mnist("train")
     gen = torch.Generator().manual_seed(0)
-    for i in range(5):  # warm-up
-        train_step(model, opt, cfg, images, labels, gen, i)
+
+    def loss_at(step):
+        idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
+        return model.loss(shift_augment(images[idx], gen), labels[idx], cfg, gen)
+
+    optimise(model, loss_at, 5, cfg.lr, cfg.lr_schedule, progress=False)   # warm-up
     runs = []
     for _ in range(repeats):
         t = time.perf_counter()
-        for i in range(steps):
-            train_step(model, opt, cfg, images, labels, gen, i)
+        optimise(model, loss_at, steps, cfg.lr, cfg.lr_schedule, progress=False)
         runs.append((time.perf_counter() - t) / steps)
     return statistics.median(runs), cfg.batch_size
 

@@ -4,7 +4,7 @@
     python -m pwae_core train mnist-inpaint --kind cvae     # a baseline
     python -m pwae_core train mnist-denoise --resume        # continue after an interruption
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
-    python -m pwae_core experiment sphere --jobs 2         # seed 002, Table 1
+    python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
 """
 from __future__ import annotations
@@ -15,11 +15,15 @@ import json
 import sys
 from pathlib import Path
 
-from . import presets
+from .config import ModelConfig, TrainConfig
+from .runs import presets
+from .runs.experiments import markdown
+from .runs.report import evaluate_checkpoint
+from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
                "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads")
-MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p")
+MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,11 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", help="model file (default: checkpoints/<task>[-<kind>].safetensors)")
     tr.add_argument("--resume", action="store_true", help="continue from <out>.state.safetensors")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
-    types = {f.name: f.type for f in dataclasses.fields(presets.TrainConfig)}
-    for name in TRAIN_FLAGS:
-        tr.add_argument("--" + name.replace("_", "-"), type=_pytype(types[name]))
-    for name in MODEL_FLAGS:
-        kind = {"divergence": str, "decoder_sees_p": _yes}.get(name, int)
+    types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
+    types.update({f.name: f.type for f in dataclasses.fields(ModelConfig)})
+    for name in TRAIN_FLAGS + MODEL_FLAGS:
+        kind = _yes if name == "decoder_sees_p" else _pytype(types[name])
         tr.add_argument("--" + name.replace("_", "-"), type=kind)
     ev = sub.add_parser("evaluate", help="evaluate a model against the baselines on test data")
     ev.add_argument("checkpoint")
@@ -48,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", default="results", help="folder for the .json, .md and .png")
     ev.add_argument("--raw", action="store_true",
                     help="no hard data consistency: score the decoders' own observed pixels")
-    ex = sub.add_parser("experiment", help="reproduce a table of seed 002 (JSON, markdown, figure)")
+    ex = sub.add_parser("experiment", help="reproduce a table of the coupling PWAE paper "
+                        "(JSON, markdown, figure)")
     ex.add_argument("name", choices=("sphere", "posterior", "cvae-beta"))
     ex.add_argument("--seeds", type=int, default=5, help="number of seeds (0..N-1)")
     ex.add_argument("--gmm-seed", type=int, default=None,
@@ -75,20 +79,18 @@ def _pytype(t):
 
 
 def _train(a) -> int:
-    from .train import fit
     cfg = presets.train_config(a.task, a.kind)
     over = {k: getattr(a, k) for k in TRAIN_FLAGS if getattr(a, k) is not None}
     mover = {k: getattr(a, k) for k in MODEL_FLAGS if getattr(a, k) is not None}
     cfg = dataclasses.replace(cfg, **over, model=dataclasses.replace(cfg.model, **mover))
     out = Path(a.out) if a.out else presets.default_path(a.task, a.kind)
-    model = fit(cfg, out=out, resume=a.resume, progress=not a.quiet)
-    print(json.dumps({"out": str(out), "train_seconds": model.metrics["train_seconds"],
-                      "last": model.metrics["history"][-1]}))
+    run = fit(cfg, out=out, resume=a.resume, progress=not a.quiet)
+    print(json.dumps({"out": str(out), "train_seconds": round(run.seconds, 1),
+                      "last": run.history[-1]}))
     return 0
 
 
 def _evaluate(a) -> int:
-    from .report import evaluate_checkpoint
     report = evaluate_checkpoint(a.checkpoint, a.baselines, a.classifier, a.n_samples,
                                  a.n_inputs, a.mnist_dir, a.out, raw=a.raw)
     print(json.dumps(report, indent=2))
@@ -96,14 +98,13 @@ def _evaluate(a) -> int:
 
 
 def _experiment(a) -> int:
-    from .reproduce import run
+    from .runs.reproduce import run   # deferred: it imports matplotlib (about 0.5 s)
     opts = dict(seeds=a.seeds, gmm_seed=a.gmm_seed, epochs=a.epochs, quick=a.quick, jobs=a.jobs)
     if a.dim is not None:
         opts["dim"] = a.dim
     if a.name != "sphere":
         opts["sigma"] = a.sigma
     result = run(a.name, a.out, a.checkpoints, not a.no_figures, **opts)
-    from .experiments import markdown
     print(markdown(result))
     print(json.dumps(result["paths"], indent=2))
     return 0

@@ -5,7 +5,9 @@ metadata (``__metadata__``) is ``{"pwae_format": "1", "meta": json.dumps(meta)}`
 ``read`` never calls ``torch.load`` or ``pickle``: a pickle or ``torch.save`` zip is
 refused with a ValueError because loading it could execute arbitrary code.
 
-Low-level API: ``write(path, tensors, meta)`` / ``read(path) -> (tensors, meta)``.
+API: ``write(path, tensors, meta)`` / ``read(path) -> (tensors, meta)``. Models are saved
+and rebuilt by ``models.save`` / ``models.load`` on top of these; this module knows no model.
+``SHIPPED`` is the folder of the checkpoints that ship with the project.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ FORMAT_KEY = "pwae_format"
 META_KEY = "meta"
 FORMAT_VERSION = "1"
 SUPPORTED_VERSIONS = ("1",)
+SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
 
 _ZIP_MAGIC = b"PK\x03\x04"          # torch.save (default, zip-based) files
 _PICKLE_PROTO = 0x80                 # pickle protocol >= 2 opcode, legacy torch.save
@@ -160,47 +163,3 @@ def _parse_metadata(path: Path, metadata: dict) -> dict:
         raise ValueError(f"{path}: {META_KEY!r} metadata must be a JSON object, "
                          f"got {type(meta).__name__}")
     return meta
-
-
-# ---------------------------------------------------------------------------------------
-# Models: weights + config (+ training config and metrics), rebuilt with no flags
-# ---------------------------------------------------------------------------------------
-
-def save(model, path) -> Path:
-    """Atomically save a model built by ``model.build``: weights, ``model.config``, and
-    ``model.train_config`` / ``model.metrics`` when present."""
-    tc = getattr(model, "train_config", None)
-    meta = {"kind": model.config.kind, "config_class": type(model.config).__name__,
-            "model_config": model.config.to_dict(),
-            "train_config": tc.to_dict() if tc is not None else None,
-            "metrics": getattr(model, "metrics", None) or {},
-            "extra": getattr(model, "extra", None) or {}}
-    return write(path, model.state_dict(), meta)
-
-
-def load(path):
-    """Rebuild a saved model in eval mode on the CPU, with ``.config``, ``.train_config``
-    and ``.metrics`` attached. ValueError on files that are not pwae model files."""
-    from .config import CONFIGS, TrainConfig
-    from .model import build
-    tensors, meta = read(path)
-    if "model_config" not in meta:
-        raise ValueError(f"{path} is a pwae file of kind {meta.get('kind')!r}, not a model "
-                         "(training-state files end in .state.safetensors; load the model file)")
-    cls = CONFIGS.get(meta.get("config_class", "ModelConfig"))
-    if cls is None:
-        raise ValueError(f"{path}: unknown config class {meta.get('config_class')!r}; "
-                         f"this code knows {sorted(CONFIGS)}")
-    model = build(cls.from_dict(meta["model_config"]))
-    try:
-        model.load_state_dict(tensors)
-    except RuntimeError as e:
-        raise ValueError(f"{path}: weights do not fit the saved config ({e})") from e
-    tc = meta.get("train_config")
-    model.train_config = TrainConfig.from_dict(tc) if tc else None
-    if model.train_config is not None:
-        from .train import apply_noise_range
-        apply_noise_range(model, model.train_config)
-    model.metrics = meta.get("metrics", {})
-    model.extra = meta.get("extra", {})
-    return model.eval()

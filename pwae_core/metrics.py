@@ -12,13 +12,17 @@ non-finite values. Pairwise distances are computed in row chunks so memory stays
 - ``psnr(estimate, truth, data_range)``     point estimates          -> (B,)
 - ``coverage(mean, std, truth, z)``         pixelwise intervals      -> (B,)
 - ``monge_gap(x, mapped, cost)``            map optimality           -> scalar
+- ``exact_ot_map(x, y, cost)``              minibatch OT assignment  -> (n, d)
 - ``high_density_ratio`` / ``std_within_modes``  GMM mode quality   -> scalar
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
+
+from . import checks, costs, divergences
 
 _CHUNK_ELEMENTS = 1 << 22      # pairwise distances held in memory at once (~4M)
 _EXACT = "donot_use_mm_for_euclid_dist"
@@ -26,62 +30,9 @@ EMD_MAX_ITER = 1_000_000       # POT's default 1e5 can stop early at n ~ 2048
 HIGH_DENSITY_STDS = 4.0
 
 
-# ---------------------------------------------------------------------------------------
-# Input handling
-# ---------------------------------------------------------------------------------------
-
-def _tensor(x, name: str) -> torch.Tensor:
-    """``x`` as a floating tensor; ValueError if it holds NaN or inf."""
-    t = torch.as_tensor(x)
-    if not t.is_floating_point():
-        t = t.to(torch.get_default_dtype())
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
-    return t
-
-
-def _common(*pairs) -> list[torch.Tensor]:
-    """Convert ``(value, name)`` pairs with ``_tensor`` and cast to one promoted dtype.
-
-    All tensors must be on the same device (ValueError otherwise).
-    """
-    ts = [_tensor(x, name) for x, name in pairs]
-    devices = {t.device for t in ts}
-    if len(devices) > 1:
-        names = ", ".join(f"{n} on {t.device}" for t, (_, n) in zip(ts, pairs))
-        raise ValueError(f"expected all inputs on one device, got {names}")
-    dtype = ts[0].dtype
-    for t in ts[1:]:
-        dtype = torch.promote_types(dtype, t.dtype)
-    return [t.to(dtype) for t in ts]
-
-
-def _as_points(t: torch.Tensor, name: str) -> torch.Tensor:
-    """Point set ``(N, D)``: 1-D ``(N,)`` -> ``(N, 1)``; ``(N, *shape)`` -> ``(N, prod(shape))``."""
-    if t.ndim == 0:
-        raise ValueError(f"{name} must be a point set (N, D), got a scalar")
-    if t.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one point, got shape {tuple(t.shape)}")
-    return t.reshape(t.shape[0], -1) if t.ndim != 1 else t[:, None]
-
-
 def _same_shape(a: torch.Tensor, b: torch.Tensor, what: str) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{what}: expected equal shapes, got {tuple(a.shape)} and {tuple(b.shape)}")
-
-
-# ---------------------------------------------------------------------------------------
-# Chunked pairwise distances
-# ---------------------------------------------------------------------------------------
-
-def _pairwise_sum(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``sum_ij |a_i - b_j|`` (Euclidean) for a ``(N, D)``, b ``(M, D)``, in float64 chunks."""
-    rows = max(1, _CHUNK_ELEMENTS // b.shape[0])
-    total = a.new_zeros((), dtype=torch.float64)
-    for start in range(0, a.shape[0], rows):
-        d = torch.cdist(a[start:start + rows], b, compute_mode=_EXACT)
-        total = total + d.sum(dtype=torch.float64)
-    return total
 
 
 def _nearest(points: torch.Tensor, centres: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -106,17 +57,15 @@ def energy_distance(a, b) -> torch.Tensor:
     ED = 2/(N M) sum_ij |a_i - b_j| - 1/N^2 sum_ij |a_i - a_j| - 1/M^2 sum_ij |b_i - b_j|
     (Euclidean norm, diagonal terms included). Inputs with more than two dims are flattened
     to ``(N, prod(shape))``; 1-D inputs are N scalar samples. Returns a scalar >= 0.
-    In 1-D this is the square of ``scipy.stats.energy_distance``.
+    In 1-D this is the square of ``scipy.stats.energy_distance``. The kernel is
+    ``divergences.energy`` (the training divergence), here on converted inputs.
     """
-    a, b = _common((a, "a"), (b, "b"))
-    a, b = _as_points(a, "a"), _as_points(b, "b")
+    a, b = checks.same_device((a, "a"), (b, "b"))
+    a, b = checks.points(a, "a"), checks.points(b, "b")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"energy_distance: a and b must have the same dimension D, "
                          f"got a {tuple(a.shape)} and b {tuple(b.shape)}")
-    n, m = a.shape[0], b.shape[0]
-    ed = (2 * _pairwise_sum(a, b) / (n * m) - _pairwise_sum(a, a) / n ** 2
-          - _pairwise_sum(b, b) / m ** 2)
-    return ed.to(a.dtype)
+    return divergences.energy(a, b)
 
 
 def energy_score(samples, truth) -> torch.Tensor:
@@ -124,9 +73,10 @@ def energy_score(samples, truth) -> torch.Tensor:
 
     ES = 1/n sum_i |s_i - x| - 1/(2 n (n-1)) sum_{i != j} |s_i - s_j|, Euclidean norm over all
     entries of ``shape``. For n == 1 it is |s - x| (a point estimate's score is its error).
-    Lower is better; a proper scoring rule.
+    Lower is better; a proper scoring rule. Differentiable (the image PWAE trains on it
+    with n = 2: (|s1 - x| + |s2 - x|) / 2 - |s1 - s2| / 2).
     """
-    samples, truth = _common((samples, "samples"), (truth, "truth"))
+    samples, truth = checks.same_device((samples, "samples"), (truth, "truth"))
     if samples.ndim < 2 or samples.shape[0] != truth.shape[0] or samples.shape[2:] != truth.shape[1:]:
         raise ValueError(f"energy_score: expected samples (B, n, *shape) and truth (B, *shape), "
                          f"got {tuple(samples.shape)} and {tuple(truth.shape)}")
@@ -160,7 +110,7 @@ def psnr(estimate, truth, data_range: float = 1.0) -> torch.Tensor:
     PSNR = 10 log10(data_range^2 / MSE), MSE = mean over ``shape`` of (estimate - truth)^2;
     an exact reconstruction (MSE = 0) gives +inf.
     """
-    estimate, truth = _common((estimate, "estimate"), (truth, "truth"))
+    estimate, truth = checks.same_device((estimate, "estimate"), (truth, "truth"))
     _same_shape(estimate, truth, "psnr estimate vs truth")
     if estimate.ndim == 0:
         raise ValueError("psnr: expected a batch (B, *shape), got a scalar")
@@ -178,7 +128,7 @@ def coverage(mean, std, truth, z: float = 1.96, where=None) -> torch.Tensor:
     z = 1.96 gives nominal 95 % coverage for Gaussian errors. ``where`` (bool, same shape):
     count only those entries (e.g. the foreground ``truth > 0``); an item with none -> nan.
     """
-    mean, std, truth = _common((mean, "mean"), (std, "std"), (truth, "truth"))
+    mean, std, truth = checks.same_device((mean, "mean"), (std, "std"), (truth, "truth"))
     _same_shape(mean, truth, "coverage mean vs truth")
     if mean.ndim == 0:
         raise ValueError("coverage: expected a batch (B, *shape), got a scalar")
@@ -201,18 +151,20 @@ def coverage(mean, std, truth, z: float = 1.96, where=None) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------
 
 def monge_gap(x, mapped, cost="sqeuclidean") -> torch.Tensor:
-    """Monge gap of a map M on samples x ``(n, d)`` with mapped = M(x) ``(n, d)``.
+    """Monge gap of a map M on samples x ``(n, d)`` with mapped = M(x) ``(n, d')``.
 
-    MG = 1/n sum_i c(x_i, M(x_i)) - min_sigma 1/n sum_i c(x_i, M(x_sigma(i))),
-    the second term solved exactly as discrete OT with uniform weights 1/n (``ot.emd2``,
-    ``numItermax=EMD_MAX_ITER``). ``cost`` is "sqeuclidean" (|u - v|^2), "euclidean"
-    (|u - v|) or a callable ``(x, mapped) -> (n, n)`` cost matrix C[i, j] = c(x_i, mapped_j).
-    Returns a scalar >= 0 up to solver tolerance (computed in float64, cast back).
+    MG = 1/n sum_i c(x_i, M(x_i)) - min_sigma 1/n sum_i c(x_i, M(x_sigma(i)))
+    (coupling PWAE paper, Sec. 4.1), the second term solved exactly as discrete OT with
+    uniform weights 1/n (``ot.emd2``, ``numItermax=EMD_MAX_ITER``). ``cost``: a name or
+    callable of ``costs`` (per pair, ``(B, d), (B, d') -> (B,)``). Returns a scalar >= 0 up
+    to solver tolerance (computed in float64, cast back).
     """
-    x, mapped = _common((x, "x"), (mapped, "mapped"))
-    x, mapped = _as_points(x, "x"), _as_points(mapped, "mapped")
-    _same_shape(x, mapped, "monge_gap x vs mapped")
-    C = _cost_matrix(x, mapped, cost).to(torch.float64)
+    x, mapped = checks.same_device((x, "x"), (mapped, "mapped"))
+    x, mapped = checks.points(x, "x"), checks.points(mapped, "mapped")
+    if x.shape[0] != mapped.shape[0]:
+        raise ValueError(f"monge_gap: x and mapped must hold the same number of points, "
+                         f"got {tuple(x.shape)} and {tuple(mapped.shape)}")
+    C = costs.matrix(cost, x, mapped).to(torch.float64)
     n = x.shape[0]
     w = torch.full((n,), 1.0 / n, dtype=torch.float64, device=C.device)
     import ot  # deferred: importing POT costs about a second
@@ -221,19 +173,19 @@ def monge_gap(x, mapped, cost="sqeuclidean") -> torch.Tensor:
     return (C.diagonal().mean() - optimal).to(x.dtype)
 
 
-def _cost_matrix(x: torch.Tensor, y: torch.Tensor, cost) -> torch.Tensor:
-    """``(n, n)`` matrix C[i, j] = c(x_i, y_j) for a named or callable cost."""
+def exact_ot_map(x, y, cost="sqeuclidean") -> torch.Tensor:
+    """Minibatch OT map x_i -> y_sigma(i): the optimal assignment between two equal-size
+    batches x ``(n, d)``, y ``(n, d')`` (exact, ``ot.emd``) -> ``(n, d')``, y reordered."""
+    x, y = checks.same_device((x, "x"), (y, "y"))
+    x, y = checks.points(x, "x"), checks.points(y, "y")
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"exact_ot_map needs batches of equal size, got {x.shape[0]} and {y.shape[0]}")
+    C = costs.matrix(cost, x.double(), y.double()).cpu().numpy()
     n = x.shape[0]
-    if callable(cost):
-        C = torch.as_tensor(cost(x, y))
-    elif cost in ("sqeuclidean", "euclidean"):
-        C = torch.cdist(x, y, compute_mode=_EXACT)
-        C = C.pow(2) if cost == "sqeuclidean" else C
-    else:
-        raise ValueError(f"cost must be 'sqeuclidean', 'euclidean' or a callable, got {cost!r}")
-    if C.shape != (n, n) or not torch.isfinite(C).all():
-        raise ValueError(f"cost matrix must be finite with shape ({n}, {n}), got {tuple(C.shape)}")
-    return C
+    import ot  # deferred: importing POT costs about a second
+
+    P = ot.emd(np.full(n, 1 / n), np.full(n, 1 / n), C, numItermax=EMD_MAX_ITER)
+    return y[torch.as_tensor(P.argmax(1), device=y.device)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,8 +194,8 @@ def _cost_matrix(x: torch.Tensor, y: torch.Tensor, cost) -> torch.Tensor:
 
 def _modes_setup(samples, modes, std):
     """Validated samples ``(N, d)``, modes ``(K, d)`` and the high-density mask/assignment."""
-    samples, modes = _common((samples, "samples"), (modes, "modes"))
-    samples, modes = _as_points(samples, "samples"), _as_points(modes, "modes")
+    samples, modes = checks.same_device((samples, "samples"), (modes, "modes"))
+    samples, modes = checks.points(samples, "samples"), checks.points(modes, "modes")
     if samples.shape[1] != modes.shape[1]:
         raise ValueError(f"samples (N, d) and modes (K, d) must share d, got "
                          f"{tuple(samples.shape)} and {tuple(modes.shape)}")

@@ -13,19 +13,11 @@ import math
 
 import torch
 
-from . import masks as _masks
-
-
-def _check_images(x: torch.Tensor, name: str = "x") -> None:
-    if not torch.is_tensor(x) or x.dim() != 4 or x.shape[1] != 1:
-        shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-        raise ValueError(f"{name} must be a tensor of shape (B, 1, H, W), got {shape}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
+from . import costs, masks
 
 
 class Denoise:
-    """y = x + sigma * n, n ~ N(0, I) (seed 001, Sec. 4 'Denoising').
+    """y = x + sigma * n, n ~ N(0, I) (image PWAE paper, Sec. 4 'Denoising').
 
     Data fidelity (Gaussian log-likelihood up to constants):
     ``fidelity(x_hat, obs) = ||x_hat - y||^2 / (2 sigma^2)`` per image, shape (B,).
@@ -33,6 +25,9 @@ class Denoise:
     name = "denoise"
 
     def __init__(self, sigma_min: float = 0.1, sigma_max: float = 1.1):
+        if not 0 <= sigma_min <= sigma_max or not math.isfinite(sigma_max):
+            raise ValueError(f"the sigma range must satisfy 0 <= sigma_min <= sigma_max < inf, "
+                             f"got [{sigma_min}, {sigma_max}]")
         self.sigma_min, self.sigma_max = float(sigma_min), float(sigma_max)
 
     def sample_params(self, x: torch.Tensor, generator=None) -> torch.Tensor:
@@ -69,7 +64,7 @@ class Denoise:
 
 
 class Inpaint:
-    """y = (m * x, m) with a binary mask m, 1 = observed (seed 001, 'Region Inpainting').
+    """y = (m * x, m) with a binary mask m, 1 = observed (image PWAE paper, 'Region Inpainting').
 
     Data fidelity: ``fidelity(x_hat, obs) = ||m * (x_hat - y)||^2`` per image, shape (B,):
     decoded samples must agree with the observed pixels.
@@ -78,7 +73,7 @@ class Inpaint:
 
     def sample_params(self, x: torch.Tensor, generator=None) -> torch.Tensor:
         """Random training masks (halves, boxes, strokes, dropout) -> (B, 1, H, W)."""
-        return _masks.random_masks(x.shape[0], x.shape[-2:], generator=generator).to(x)
+        return masks.random_masks(x.shape[0], x.shape[-2:], generator=generator).to(x)
 
     def params(self, x: torch.Tensor, mask) -> torch.Tensor:
         """Validate a user mask (H, W), (1, H, W) or (B, 1, H, W), 1 = observed."""
@@ -116,7 +111,7 @@ class Inpaint:
 
 
 class Linear:
-    """y = F x + sigma * n for flat vectors x (B, d_x), F (d_y, d_x) (seed 002, Sec. 4.2).
+    """y = F x + sigma * n for flat vectors x (B, d_x), F (d_y, d_x) (coupling PWAE paper, Sec. 4.2).
 
     Cost c_F(x, y) = ||F x - y||^2, shape (B,).
     """
@@ -142,19 +137,20 @@ class Linear:
         return x @ F.T + self.sigma * n
 
     def cost(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """c_F(x, y) = ||F x - y||^2: (B, d_x), (B, d_y) -> (B,)."""
+        """c_F(x, y) = ||F x - y||^2 (``costs.c_F``): (B, d_x), (B, d_y) -> (B,)."""
         self._check(x)
-        return ((x @ self.F.to(x).T - y) ** 2).sum(1)
+        return costs.c_F(self.F)(x, y)
 
 
 OPERATORS = {"mnist-denoise": Denoise, "mnist-inpaint": Inpaint}
 
 
-def get(task: str, **kwargs):
-    """Image operator for a task name; ``ValueError`` on unknown names."""
+def get(task: str, sigma_min: float = 0.1, sigma_max: float = 1.1):
+    """Image operator for a task name (the denoiser with its trained sigma range);
+    ``ValueError`` on unknown names."""
     if task not in OPERATORS:
         raise ValueError(f"unknown task {task!r}; choose one of {sorted(OPERATORS)}")
-    return OPERATORS[task](**kwargs)
+    return Denoise(sigma_min, sigma_max) if task == "mnist-denoise" else Inpaint()
 
 
 def pack(y: torch.Tensor, p: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """Baselines on the same tasks and data: conditional VAE, MSE network, digit classifier.
 
-All conditional models share the front end of ``posterior.ConditionalImageModel`` so they
-are evaluated through the very same calls as the PWAE.
+All conditional image models share the front end of ``base.ConditionalImageModel`` so they
+are evaluated through the very same calls as the image PWAE.
 """
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import torch
 from torch import nn
 from torch.nn import functional as Fn
 
-from . import operators
-from .checks import sample_count
-from .coupling import MAX_SAMPLES, as_samples
+from .. import checks, operators
+from .base import ConditionalImageModel, Model
+from .coupling import MAX_SAMPLES
 from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
-from .posterior import ConditionalImageModel
 
 
 def _sq(a, b):
@@ -50,12 +49,16 @@ class MSENet(ConditionalImageModel):
         rec = _sq(self(_training_obs(self, x, generator)), x)
         return {"rec_x": rec, "total": rec}
 
-    def _sample(self, obs, n, generator=None):
-        x = self(obs)
+    def _encode(self, obs):
+        """The code of an observation is the point estimate itself."""
+        return (self(obs),)
+
+    def _decode_samples(self, code, obs, n, generator=None):
+        x = code[0]
         return x[:, None].expand(x.shape[0], n, *x.shape[1:])
 
-    def _map(self, obs):
-        return self(obs)
+    def _decode_map(self, code, obs):
+        return code[0]
 
 
 class CVAE(ConditionalImageModel):
@@ -100,22 +103,26 @@ class CVAE(ConditionalImageModel):
         nll = rec / (2 * self.log_s2.exp()) + 0.5 * P * self.log_s2
         return {"rec_x": rec, "kl": kl, "total": nll + kl}
 
-    def _sample(self, obs, n, generator=None):
-        mu_p, lv_p, h = self._prior(obs)
+    def _encode(self, obs):
+        """The conditional prior p(z | y) and features h: (mu_p, log var_p, h)."""
+        return self._prior(obs)
+
+    def _decode_samples(self, code, obs, n, generator=None):
+        mu_p, lv_p, h = code
         B = mu_p.shape[0]
         eps = torch.randn(B, n, self.dz, generator=generator).to(mu_p)
         z = (mu_p[:, None] + (0.5 * lv_p).exp()[:, None] * eps).reshape(B * n, self.dz)
         x = self.decode(z, h.repeat_interleave(n, 0))                 # (B * n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
-    def _map(self, obs):
+    def _decode_map(self, code, obs):
         """Decoder at the prior mean: D(mu_p(y), h(y))."""
-        mu_p, _, h = self._prior(obs)
+        mu_p, _, h = code
         return self.decode(mu_p, h)
 
 
-class VectorCVAE(nn.Module):
-    """cVAE for vector data (Sohn et al. 2015), seed 002 Sec. 4.2 and eq. (5).
+class VectorCVAE(Model):
+    """cVAE for vector data (Sohn et al. 2015), coupling PWAE paper Sec. 4.2 and eq. (5).
 
     q(z | x, y) = N(mu, diag exp(lv)) from E([x, y]); prior N(0, I); x = D([z, y]).
 
@@ -125,9 +132,11 @@ class VectorCVAE(nn.Module):
     x: (B, dim_x), y: (B, dim_y), z: (B, d_latent).
     """
 
+    kind = "cvae-vec"
+
     def __init__(self, config):
-        super().__init__()
-        c = self.config = config
+        super().__init__(config)
+        c = config
         self.enc = MLP(c.dim_x + c.dim_y, 2 * c.d_latent, c.hidden)
         self.dec = MLP(c.d_latent + c.dim_y, c.dim_x, c.hidden[::-1])
 
@@ -146,26 +155,25 @@ class VectorCVAE(nn.Module):
     @torch.no_grad()
     def sample_x_given_y(self, y, n: int, generator=None):
         """x = D(z, y), z ~ N(0, I): y (B, dim_y) -> (B, n, dim_x)."""
-        y = as_samples(y, "y", self.config.dim_y).to(next(self.parameters()))
-        n = sample_count(n, MAX_SAMPLES)
+        y = checks.samples(y, "y", self.config.dim_y).to(self._ref())
+        n = checks.sample_count(n, MAX_SAMPLES)
         z = torch.randn(y.shape[0] * n, self.config.d_latent, generator=generator).to(y)
         return self.decode(z, y.repeat_interleave(n, 0)).view(y.shape[0], n, -1)
 
     @torch.no_grad()
     def map_x_given_y(self, y):
         """D(0, y): (B, dim_y) -> (B, dim_x)."""
-        y = as_samples(y, "y", self.config.dim_y).to(next(self.parameters()))
+        y = checks.samples(y, "y", self.config.dim_y).to(self._ref())
         return self.decode(torch.zeros(y.shape[0], self.config.d_latent).to(y), y)
 
 
-class Classifier(nn.Module):
+class Classifier(Model):
     """Small CNN digit classifier for evaluation: (B, 1, 28, 28) -> logits (B, 10)."""
 
     kind = "classifier"
 
     def __init__(self, config):
-        super().__init__()
-        self.config = config
+        super().__init__(config)
         self.net = ConvEncoder(1, 10, config.width)
 
     def forward(self, x):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import experiments as E
-from . import figures
-from .checkpoint import save
+from .. import models
+from . import experiments, figures
 
-RUNNERS = {"sphere": E.sphere, "posterior": E.posterior, "cvae-beta": E.cvae_beta}
+RUNNERS = {"sphere": experiments.sphere_table, "posterior": experiments.posterior_table,
+           "cvae-beta": experiments.cvae_beta_table}
 
 
 def run(name: str, out="results", checkpoints=None, make_figures: bool = True, **options) -> dict:
@@ -19,7 +19,7 @@ def run(name: str, out="results", checkpoints=None, make_figures: bool = True, *
     if name not in RUNNERS:
         raise ValueError(f"unknown experiment {name!r}; choose one of {sorted(RUNNERS)}")
     result, kept = RUNNERS[name](keep_models=True, **options)
-    paths = E.write(result, out, name)
+    paths = experiments.write(result, out, name)
     if make_figures:
         paths.update(_figures(name, kept, Path(out)))
     if checkpoints:
@@ -30,13 +30,13 @@ def run(name: str, out="results", checkpoints=None, make_figures: bool = True, *
 
 def _figures(name: str, kept: dict, out: Path) -> dict:
     if name == "sphere":
-        m = kept["models"].get("10,10") or next(iter(kept["models"].values()))
-        return {"figure": figures.save(figures.sphere_maps(m, kept["mu"], kept["nu"]),
+        run = kept["models"].get("10,10") or next(iter(kept["models"].values()))
+        return {"figure": figures.save(figures.sphere_maps(run.model, kept["mu"], kept["nu"]),
                                        out / f"{name}.png")}
     if kept["prior"].dim != 2:
         return {}
-    models = {k: v for k, v in kept["models"].items() if k == "PWAE" or k.startswith("cVAE")}
-    fig = figures.posterior_panels(models, kept["prior"], kept["F"], kept["sigma"], kept["y_obs"][:3])
+    shown = {k: run.model for k, run in kept["models"].items()}
+    fig = figures.posterior_panels(shown, kept["prior"], kept["F"], kept["sigma"], kept["y_obs"][:3])
     return {"figure": figures.save(fig, out / f"{name}.png")}
 
 
@@ -44,15 +44,16 @@ def _save_models(name: str, kept: dict, folder: Path, result: dict) -> list:
     """sphere-<lj>-<lw>.safetensors or posterior-<model>.safetensors, with the measures
     (mixtures, F, sigma) in ``extra`` so the app can draw the truth beside the model."""
     paths = []
-    for key, model in kept["models"].items():
+    for key, run in kept["models"].items():
         if name == "sphere":
             stem = "sphere-" + key.replace(",", "-").replace(" ", "-")
-            model.extra = {"mu": kept["mu"].to_dict(), "nu": kept["nu"].to_dict()}
+            extra = {"mu": kept["mu"].to_dict(), "nu": kept["nu"].to_dict()}
         else:
             stem = "posterior-" + key.lower().replace(" ", "-").replace("=", "")
-            model.extra = {"prior": kept["prior"].to_dict(), "F": kept["F"].tolist(),
-                           "sigma": kept["sigma"]}
-        model.metrics = {"experiment": name, "protocol": result["protocol"],
-                         "seed": result["seeds"][0], "train_seconds": model.seconds}
-        paths.append(str(save(model, folder / f"{stem}.safetensors")))
+            extra = {"prior": kept["prior"].to_dict(), "F": kept["F"].tolist(),
+                     "sigma": kept["sigma"]}
+        metrics = {"experiment": name, "protocol": result["protocol"],
+                   "seed": result["seeds"][0], "train_seconds": run.seconds}
+        run.model.info = models.ModelInfo(None, metrics, extra)
+        paths.append(str(models.save(run.model, folder / f"{stem}.safetensors")))
     return paths

@@ -5,6 +5,9 @@
     panel["map"], panel["mean"], panel["std"], panel["samples"], panel["classes"]
     dirs = top_directions(models["denoise"], panel["state"])      # (k, d1) unit vectors
     eps_frame(models["denoise"], panel["state"], dirs[0], 1.5)   # one picture of D_x(eps v, z2)
+
+The observation is encoded once per user action: ``panel["state"]["cond"]`` holds its code,
+and directions, frames and strips decode from it.
 """
 from __future__ import annotations
 
@@ -13,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import masks, viz
-from .checkpoint import load
-from .presets import CHECKPOINTS
+from .. import checks, masks, models as _models, viz
+from ..checkpoint import SHIPPED
+from ..config import ModelConfig
 
 SCALE = 8                      # 28 px -> 224 px
 MAX_N = 256
 PRESETS = {"left half": "left", "right half": "right", "centre box": "box"}
 
 
-def load_digit_models(folder=CHECKPOINTS) -> dict:
+def load_digit_models(folder=SHIPPED) -> dict:
     """{"denoise", "inpaint", "classifier"} from the shipped checkpoints; a missing file is
     a FileNotFoundError naming it and the command that recreates it."""
     names = {"denoise": "mnist-denoise", "inpaint": "mnist-inpaint", "classifier": "mnist-classifier"}
@@ -33,8 +36,16 @@ def load_digit_models(folder=CHECKPOINTS) -> dict:
             kind = " --kind classifier" if key == "classifier" else ""
             raise FileNotFoundError(f"{path} is missing; recreate it with: "
                                     f"python -m pwae_core train {stem}{kind}")
-        out[key] = load(path)
+        out[key] = _models.load(path)
     return out
+
+
+def sigma_range(models: dict) -> tuple[float, float]:
+    """The noise levels the shipped denoiser accepts (the config's defaults without one)."""
+    if "denoise" in models:
+        return models["denoise"].op.sigma_min, models["denoise"].op.sigma_max
+    cfg = ModelConfig()
+    return cfg.sigma_min, cfg.sigma_max
 
 
 def preset_mask(name: str) -> np.ndarray:
@@ -44,29 +55,23 @@ def preset_mask(name: str) -> np.ndarray:
     return masks.named_mask(PRESETS[name]).astype(np.float32)
 
 
-def _check_count(n, seed) -> tuple[int, int]:
-    if n is None or not float(n).is_integer() or not 1 <= n <= MAX_N:
-        raise ValueError(f"the sample count must be a whole number in [1, {MAX_N}], got {n}")
-    if seed is None or not np.isfinite(seed) or not float(seed).is_integer() or not 0 <= seed < 2 ** 31:
-        raise ValueError(f"the seed must be a whole number in [0, 2^31), got {seed}")
-    return int(n), int(seed)
-
-
 def observe(models: dict, digit: np.ndarray, task: str, sigma=None, mask=None, seed: int = 0) -> dict:
     """The observation the model sees: state {"task", "y", "sigma"} for later calls."""
     x = torch.as_tensor(digit, dtype=torch.float32).reshape(1, 1, 28, 28)
     gen = torch.Generator().manual_seed(seed)
     if task == "denoise":
-        if sigma is None or not np.isfinite(sigma):
-            raise ValueError(f"sigma must be a number, got {sigma}")
-        return {"task": task, "y": models[task].observe(x, gen, sigma=float(sigma)), "sigma": float(sigma)}
-    if task != "inpaint":
-        raise ValueError(f"task must be 'denoise' or 'inpaint', got {task!r}")
-    if mask is None:
-        raise ValueError("draw over the digit to hide a region, or pick a mask preset")
-    if mask.min() > 0:
-        raise ValueError("the mask hides nothing: paint the region the model should fill in")
-    return {"task": task, "y": models[task].observe(x, mask=mask), "sigma": None}
+        op = models[task].op
+        sigma = checks.number(sigma, "sigma", op.sigma_min, op.sigma_max)
+        y = models[task].observe(x, gen, sigma=sigma)
+    elif task == "inpaint":
+        if mask is None:
+            raise ValueError("draw over the digit to hide a region, or pick a mask preset")
+        if mask.min() > 0:
+            raise ValueError("the mask hides nothing: paint the region the model should fill in")
+        y, sigma = models[task].observe(x, mask=mask), None
+    else:
+        raise ValueError(f"task must be 'denoise' or 'inpaint', got {checks.short(task)}")
+    return {"task": task, "y": y, "sigma": sigma, "cond": models[task].condition(y, sigma)}
 
 
 def observation_image(state: dict) -> np.ndarray:
@@ -87,34 +92,28 @@ def class_counts(classifier, samples: torch.Tensor) -> np.ndarray:
 
 def digits_panel(models: dict, digit, task: str, sigma=0.5, mask=None, n=64, seed=0) -> dict:
     """Everything the digits tab shows for one input (all images uint8 RGB)."""
-    n, seed = _check_count(n, seed)
+    n = checks.whole(n, "the sample count", 1, MAX_N)
+    seed = checks.whole(seed, "the seed", 0, 2 ** 31 - 1)
     state = observe(models, digit, task, sigma, mask, seed)
-    model = models[task]
-    post = model.posterior(state["y"], n, torch.Generator().manual_seed(seed + 1), sigma=state["sigma"])
-    std = post["std"][0]
+    post = models[task].posterior(state["cond"], n, torch.Generator().manual_seed(seed + 1))
+    std = post.std[0]
     vmax = max(float(std.max()), 1e-3)
     notes = []
     if task == "inpaint" and float(state["y"][0, 1].sum()) == 0:
         notes.append("The mask hides the whole digit: these are samples of the prior.")
-    return {"observation": observation_image(state), "map": viz.gray(post["map"][0], SCALE),
-            "mean": viz.gray(post["mean"][0], SCALE),
+    return {"observation": observation_image(state), "map": viz.gray(post.map[0], SCALE),
+            "mean": viz.gray(post.mean[0], SCALE),
             "std": viz.row([viz.heatmap(std, vmax, SCALE), viz.colorbar(vmax, 28 * SCALE, 16)]),
-            "std_max": vmax, "std_mean": float(std.mean()), "samples": viz.grid(post["samples"][0], cols=16 if n > 64 else 8, scale=3),
-            "n": n,
-            "classes": class_counts(models["classifier"], post["samples"][0]),
+            "std_max": vmax, "std_mean": float(std.mean()),
+            "samples": viz.grid(post.samples[0], cols=16 if n > 64 else 8, scale=3), "n": n,
+            "classes": class_counts(models["classifier"], post.samples[0]),
             "state": state, "notes": notes}
 
 
 def top_directions(model, state: dict, k: int = 4) -> torch.Tensor:
-    """The k latent directions v (unit, (k, d1)) that move the sample most, from the
-    Jacobian of z1 -> D_x(z1, z2) at z1 = 0 (central differences, its top singular vectors)."""
-    d1 = model.d1
-    eye = torch.eye(d1)
-    cols = [model.direction_x_given_y(state["y"], torch.tensor([-1.0, 1.0]), eye[i], sigma=state["sigma"])
-            for i in range(d1)]                                       # d1 x (1, 2, 1, 28, 28)
-    J = torch.stack([(c[0, 1] - c[0, 0]).flatten() / 2 for c in cols])   # (d1, 784)
-    U, _, _ = torch.linalg.svd(J, full_matrices=False)                 # columns: latent dirs
-    return U[:, :k].T.contiguous()
+    """The k latent directions v (unit, (k, d1)) that move the sample most: the top singular
+    vectors of the Jacobian of z1 -> D_x(z1, z2) at z1 = 0 (one batched decode)."""
+    return model.principal_directions(state["cond"], k)
 
 
 def random_direction(d1: int, seed: int) -> torch.Tensor:
@@ -124,13 +123,11 @@ def random_direction(d1: int, seed: int) -> torch.Tensor:
 
 def eps_frame(model, state: dict, v, eps: float) -> np.ndarray:
     """D_x(eps v, z2) as a (224, 224, 3) picture."""
-    if eps is None or not np.isfinite(eps) or abs(eps) > 10:
-        raise ValueError(f"eps must be a number in [-10, 10], got {eps}")
-    x = model.direction_x_given_y(state["y"], float(eps), v, sigma=state["sigma"])
-    return viz.gray(x[0], SCALE)
+    eps = checks.number(eps, "eps", -10, 10)
+    return viz.gray(model.along(state["cond"], eps, v)[0], SCALE)
 
 
 def eps_strip(model, state: dict, v, steps: int = 7) -> np.ndarray:
     """D_x(eps v, z2) for eps in linspace(-3, 3, steps), side by side."""
-    x = model.direction_x_given_y(state["y"], torch.linspace(-3, 3, steps), v, sigma=state["sigma"])
+    x = model.along(state["cond"], torch.linspace(-3, 3, steps), v)
     return viz.row([viz.gray(f, 3) for f in x[0]])

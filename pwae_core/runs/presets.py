@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .config import ModelConfig, TrainConfig
+from ..checkpoint import SHIPPED as CHECKPOINTS
+from ..config import ModelConfig, TrainConfig
 
 TASKS = ("mnist-denoise", "mnist-inpaint", "mnist-classifier")
 KINDS = ("pwae", "cvae", "mse", "classifier")
-CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
 
 _COMMON = dict(steps=2800, batch_size=128, lr=2e-3)
 _PWAE = dict(lambda_wae=20.0, lambda_moments=1.0, lambda_agree=1.0, lambda_es=2.0,

@@ -1,7 +1,8 @@
-"""Seed 002's tables, reproduced: ``sphere`` (Table 1), ``posterior`` (Table 2), ``cvae_beta``
-(Table 3). Each returns a JSON-friendly dict; ``write`` saves JSON + markdown (+ figures).
+"""The coupling PWAE paper's tables, reproduced: ``sphere_table`` (Table 1),
+``posterior_table`` (Table 2), ``cvae_beta_table`` (Table 3). Each returns a JSON-friendly
+dict; ``write`` saves JSON + markdown.
 
-Protocol (seed 002, Sec. 4): random 8-component GMMs (means U[-1, 1]^d, variances
+Protocol (coupling PWAE paper, Sec. 4): random 8-component GMMs (means U[-1, 1]^d, variances
 U[0.1, 0.2]), MLPs d -> 256 -> 128 -> 2 -> 128 -> 256 -> d, Adam 1e-3, 50,000 samples per
 marginal, batch 256, 50 epochs, energy distance as StatDiv, 5 seeds, evaluation on 100
 fresh batches of 512 (never the training samples). Seed s draws its own mixture pair
@@ -9,17 +10,17 @@ unless ``gmm_seed`` fixes one for all seeds.
 """
 from __future__ import annotations
 
-import json
+import multiprocessing as mp
 import time
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from . import gmm as G
-from .fitting import fit_coupling, fit_cvae
-from .metrics import energy_distance, monge_gap
+from .. import gmm, metrics, operators
+from . import results
+from .fitting import fit_coupling_run, fit_cvae_run
 
 # (lambda_joint, lambda_wae, extra fit options): the paper's three settings with tied
 # initialisation (D_y starts as a copy of D_x), and (10, 10) from independent inits.
@@ -43,28 +44,15 @@ def _mean_std(values) -> dict:
 
 def sphere_measures(seed: int, dim: int = 3):
     """The mixture pair (mu, nu) in R^dim whose normalised samples live on the sphere."""
-    return G.random_gmm(dim, seed=2 * seed), G.random_gmm(dim, seed=2 * seed + 1)
-
-
-def exact_ot_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Minibatch OT map x_i -> y_sigma(i) (exact assignment, squared cost): (n, d) -> (n, d)."""
-    C = torch.cdist(x.double(), y.double()) ** 2
-    n = len(x)
-    import ot  # deferred: importing POT costs about a second
-
-    P = ot.emd(np.full(n, 1 / n), np.full(n, 1 / n), C.numpy(), numItermax=1_000_000)
-    return y[torch.as_tensor(P.argmax(1))]
+    return gmm.random_gmm(dim, seed=2 * seed), gmm.random_gmm(dim, seed=2 * seed + 1)
 
 
 def sphere_scores(model, mu, nu, batches: int, batch: int, seed: int) -> dict:
     """MG (mean of both directions) and ED (mean of both marginals) on fresh batches."""
-    gen, mg, ed = _gen(10_000 + seed), [], []
-    for _ in range(batches):
-        x, y = G.sphere_sample(mu, batch, gen), G.sphere_sample(nu, batch, gen)
-        xs, ys = model.sample_joint(batch, gen)
-        mg.append(0.5 * float(monge_gap(x, model.transport_xy(x)) + monge_gap(y, model.transport_yx(y))))
-        ed.append(0.5 * float(energy_distance(x, xs) + energy_distance(y, ys)))
-    return {"MG": float(np.mean(mg)), "ED": float(np.mean(ed))}
+    gen = _gen(10_000 + seed)
+    rows = [model.scores(gmm.sphere_sample(mu, batch, gen), gmm.sphere_sample(nu, batch, gen), gen)
+            for _ in range(batches)]
+    return {k: float(np.mean([r[k] for r in rows])) for k in ("MG", "ED")}
 
 
 def exact_scores(mu, nu, batches: int, batch: int, seed: int) -> dict:
@@ -72,10 +60,10 @@ def exact_scores(mu, nu, batches: int, batch: int, seed: int) -> dict:
     independent batches of the data (the sampling noise floor of ED at this batch size)."""
     gen, mg, ed = _gen(10_000 + seed), [], []
     for _ in range(batches):
-        x, y = G.sphere_sample(mu, batch, gen), G.sphere_sample(nu, batch, gen)
-        x2, y2 = G.sphere_sample(mu, batch, gen), G.sphere_sample(nu, batch, gen)
-        mg.append(float(monge_gap(x, exact_ot_map(x, y))))
-        ed.append(0.5 * float(energy_distance(x, x2) + energy_distance(y, y2)))
+        x, y = gmm.sphere_sample(mu, batch, gen), gmm.sphere_sample(nu, batch, gen)
+        x2, y2 = gmm.sphere_sample(mu, batch, gen), gmm.sphere_sample(nu, batch, gen)
+        mg.append(float(metrics.monge_gap(x, metrics.exact_ot_map(x, y))))
+        ed.append(0.5 * float(metrics.energy_distance(x, x2) + metrics.energy_distance(y, y2)))
     return {"MG": float(np.mean(mg)), "ED": float(np.mean(ed))}
 
 
@@ -89,14 +77,15 @@ def _sphere_task(task, gmm_seed, dim, p, settings, progress, fit_options):
     if k is None:
         return {"exact": exact_scores(mu, nu, p["batches"], p["batch"], s)}, kept
     gen = _gen(s)
-    x, y = G.sphere_sample(mu, p["n"], gen), G.sphere_sample(nu, p["n"], gen)
+    x, y = gmm.sphere_sample(mu, p["n"], gen), gmm.sphere_sample(nu, p["n"], gen)
     lj, lw, extra = settings[k]
-    m = fit_coupling(x, y, d_latent=2, prior="uniform", sphere=True, lambda_joint=lj,
-                     lambda_wae=lw, epochs=p["epochs"], seed=s, progress=progress,
-                     **{**fit_options, **extra})
-    name = f"{lj:g},{lw:g}" + ("" if m.config.tie_init else " untied")
-    kept["models"][name] = m
-    return {name: dict(sphere_scores(m, mu, nu, p["batches"], p["batch"], s), seconds=m.seconds)}, kept
+    run = fit_coupling_run(x, y, d_latent=2, prior="uniform", sphere=True, lambda_joint=lj,
+                           lambda_wae=lw, epochs=p["epochs"], seed=s, progress=progress,
+                           **{**fit_options, **extra})
+    name = f"{lj:g},{lw:g}" + ("" if run.model.config.tie_init else " untied")
+    kept["models"][name] = run
+    scores = sphere_scores(run.model, mu, nu, p["batches"], p["batch"], s)
+    return {name: dict(scores, seconds=run.seconds)}, kept
 
 
 def run_seeds(fn, seeds: list, jobs: int, progress: bool, *args) -> list:
@@ -104,8 +93,6 @@ def run_seeds(fn, seeds: list, jobs: int, progress: bool, *args) -> list:
     with one thread each (the MLPs are too small to use two threads well)."""
     if jobs <= 1:
         return [fn(s, *args) for s in tqdm(seeds, desc="runs", disable=not progress)]
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing as mp
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as pool:
         futures = [pool.submit(fn, s, *args) for s in seeds]
         for _ in tqdm(as_completed(futures), total=len(seeds), desc="runs", disable=not progress):
@@ -121,7 +108,7 @@ def _collect(results: list) -> dict:
     return _summarise(rows)
 
 
-def sphere(seeds=5, gmm_seed=None, dim=3, epochs=None, quick=False, settings=SPHERE_SETTINGS,
+def sphere_table(seeds=5, gmm_seed=None, dim=3, epochs=None, quick=False, settings=SPHERE_SETTINGS,
            progress=True, jobs=1, keep_models=False, **fit_options) -> dict:
     """Table 1: MG, ED and MG + 10 ED per (lambda_joint, lambda_wae), mean +/- std over seeds,
     plus the exact minibatch OT reference row. ``keep_models`` also returns seed 0's models."""
@@ -167,24 +154,24 @@ def _summarise(rows: dict) -> dict:
 # --------------------------------------------------------------------- Table 2, 3: posterior
 
 def posterior_problem(seed: int, dim: int = 2, sigma: float = 0.1):
-    """The 2-D mixture prior mu and the operator F (1, dim) with unit norm (seed 002, 4.2)."""
-    return G.random_gmm(dim, seed=seed), G.random_operator(1, dim, seed=10_000 + seed)
+    """The 2-D mixture prior mu and the operator F (1, dim) with unit norm (Sec. 4.2)."""
+    return gmm.random_gmm(dim, seed=seed), gmm.random_operator(1, dim, seed=10_000 + seed)
 
 
 def posterior_data(prior, F, sigma: float, n: int, seed: int):
     """Unpaired x ~ mu, y ~ nu for the PWAE, and pairs (x, F x + eps) for the cVAE."""
-    gen = _gen(seed)
+    gen, op = _gen(seed), operators.Linear(F, sigma)
     x = prior.sample(n, gen)
     xp = prior.sample(n, gen)
-    yp = xp @ F.T + sigma * torch.randn(n, F.shape[0], generator=gen)
-    y_unpaired = prior.sample(n, gen) @ F.T + sigma * torch.randn(n, F.shape[0], generator=gen)
+    yp = op.observe(xp, gen)
+    y_unpaired = op.observe(prior.sample(n, gen), gen)
     return x, y_unpaired, (xp, yp)
 
 
 def observations(prior, F, sigma: float, k: int, seed: int) -> torch.Tensor:
     """k observations y = F x + eps, x ~ mu (fresh draws): (k, d_y)."""
     gen = _gen(20_000 + seed)
-    return prior.sample(k, gen) @ F.T + sigma * torch.randn(k, F.shape[0], generator=gen)
+    return operators.Linear(F, sigma).observe(prior.sample(k, gen), gen)
 
 
 def conditional_eds(model, prior, F, sigma, y_obs, n: int, seed: int) -> tuple[list, list]:
@@ -193,26 +180,26 @@ def conditional_eds(model, prior, F, sigma, y_obs, n: int, seed: int) -> tuple[l
     gen, eds, floor = _gen(30_000 + seed), [], []
     samples = model.sample_x_given_y(y_obs, n, gen)                  # (K, n, d)
     for k, y in enumerate(y_obs):
-        post = G.posterior(prior, F, sigma, y)
+        post = gmm.closed_form_posterior(prior, F, sigma, y)
         truth, truth2 = post.sample(n, gen), post.sample(n, gen)
-        eds.append(float(energy_distance(samples[k], truth)))
-        floor.append(float(energy_distance(truth2, truth)))
+        eds.append(float(metrics.energy_distance(samples[k], truth)))
+        floor.append(float(metrics.energy_distance(truth2, truth)))
     return eds, floor
 
 
 def unconditional_eds(model, prior, F, sigma, batches: int, batch: int, seed: int) -> dict:
     """ED of generated vs fresh data: x and y marginals for the PWAE (sample_joint), the x
     marginal D(z, y), y ~ nu for the cVAE (which does not generate y)."""
-    gen, ex, ey = _gen(40_000 + seed), [], []
+    gen, ex, ey, op = _gen(40_000 + seed), [], [], operators.Linear(F, sigma)
     for _ in range(batches):
         x = prior.sample(batch, gen)
-        y = prior.sample(batch, gen) @ F.T + sigma * torch.randn(batch, F.shape[0], generator=gen)
+        y = op.observe(prior.sample(batch, gen), gen)
         if hasattr(model, "sample_joint"):
             xs, ys = model.sample_joint(batch, gen)
-            ey.append(float(energy_distance(y, ys)))
+            ey.append(float(metrics.energy_distance(y, ys)))
         else:
             xs = model.sample_x_given_y(y, 1, gen)[:, 0]
-        ex.append(float(energy_distance(x, xs)))
+        ex.append(float(metrics.energy_distance(x, xs)))
     out = {"ED_x": float(np.mean(ex))}
     if ey:
         out["ED_y"] = float(np.mean(ey))
@@ -220,11 +207,11 @@ def unconditional_eds(model, prior, F, sigma, batches: int, batch: int, seed: in
     return out
 
 
-def _posterior_scores(model, prior, F, sigma, y_obs, p, seed) -> dict:
-    eds, floor = conditional_eds(model, prior, F, sigma, y_obs, p["batch"], seed)
-    sc = unconditional_eds(model, prior, F, sigma, p["batches"], p["batch"], seed)
+def _posterior_scores(run, prior, F, sigma, y_obs, p, seed) -> dict:
+    eds, floor = conditional_eds(run.model, prior, F, sigma, y_obs, p["batch"], seed)
+    sc = unconditional_eds(run.model, prior, F, sigma, p["batches"], p["batch"], seed)
     return dict(sc, ED_cond=float(np.mean(eds)), ED_cond_obs_std=float(np.std(eds)),
-                floor=float(np.mean(floor)), seconds=model.seconds)
+                floor=float(np.mean(floor)), seconds=run.seconds)
 
 
 def _posterior_task(task, gmm_seed, dim, sigma, p, progress, pwae_options):
@@ -237,16 +224,17 @@ def _posterior_task(task, gmm_seed, dim, sigma, p, progress, pwae_options):
     if which == "PWAE":
         opts = dict(dict(d_latent=dim, d_noise=dim, stochastic=True, lambda_joint=10.0,
                          lambda_wae=10.0), **(pwae_options or {}))
-        name, m = "PWAE", fit_coupling(x, y, cost="c_F", F=F, epochs=p["epochs"], seed=s,
-                                       progress=progress, **opts)
+        name, m = "PWAE", fit_coupling_run(x, y, cost="c_F", F=F, epochs=p["epochs"], seed=s,
+                                           progress=progress, **opts)
     else:
-        name, m = f"cVAE beta={which:g}", fit_cvae(xp, yp, d_latent=dim, sigma=sigma, beta=which,
-                                                   epochs=p["epochs"], seed=s, progress=progress)
+        name, m = f"cVAE beta={which:g}", fit_cvae_run(xp, yp, d_latent=dim, sigma=sigma,
+                                                       beta=which, epochs=p["epochs"], seed=s,
+                                                       progress=progress)
     kept = {"models": {name: m}, "prior": prior, "F": F, "sigma": sigma, "y_obs": y_obs, "seed": s}
     return {name: _posterior_scores(m, prior, F, sigma, y_obs, p, s)}, kept
 
 
-def posterior(seeds=5, gmm_seed=None, sigma=0.1, dim=2, epochs=None, quick=False, betas=(1.0,),
+def posterior_table(seeds=5, gmm_seed=None, sigma=0.1, dim=2, epochs=None, quick=False, betas=(1.0,),
               with_pwae=True, progress=True, jobs=1, keep_models=False, pwae_options=None) -> dict:
     """Table 2 (betas=(1,)) and Table 3 (betas=BETAS): PWAE (c_F cost, stochastic encoders,
     N(0, I) prior and encoder noise, lambdas 10) against cVAEs; conditional ED over 100
@@ -272,9 +260,9 @@ def _first_seed(res: list, seed: int) -> dict:
     return dict(first[0], models={k: m for kept in first for k, m in kept["models"].items()})
 
 
-def cvae_beta(**kw) -> dict:
+def cvae_beta_table(**kw) -> dict:
     """Table 3: the cVAE over beta in BETAS beside the PWAE."""
-    return posterior(betas=BETAS, **kw)
+    return posterior_table(betas=BETAS, **kw)
 
 
 # --------------------------------------------------------------------- output
@@ -301,9 +289,4 @@ def markdown(result: dict) -> str:
 
 def write(result: dict, out_dir, stem: str) -> dict:
     """results/<stem>.json and .md; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / f"{stem}.json", "md": out / f"{stem}.md"}
-    paths["json"].write_text(json.dumps(result, indent=2))
-    paths["md"].write_text(markdown(result))
-    return {k: str(v) for k, v in paths.items()}
+    return results.write(result, markdown(result), out_dir, stem)

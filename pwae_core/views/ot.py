@@ -12,17 +12,14 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from . import gmm as G
-from .checkpoint import load
-from .experiments import exact_ot_map, sphere_scores
-from .metrics import energy_distance
-from .presets import CHECKPOINTS
+from .. import checks, gmm, metrics, models
+from ..checkpoint import SHIPPED
 
 SPHERE_SETTINGS = {"10,10": "lambda_joint 10, lambda_wae 10", "10,0": "lambda_joint 10, lambda_wae 0",
                    "0,0": "lambda_joint 0, lambda_wae 0 (collapse)"}
 
 
-def load_ot_models(folder=CHECKPOINTS) -> dict:
+def load_ot_models(folder=SHIPPED) -> dict:
     """{"sphere": {setting: model}, "posterior": {"PWAE", "cVAE", "prior", "F", "sigma"}};
     FileNotFoundError names the missing file and the command that writes it."""
     folder, out = Path(folder), {"sphere": {}}
@@ -30,8 +27,9 @@ def load_ot_models(folder=CHECKPOINTS) -> dict:
         out["sphere"][key] = _load(folder / f"sphere-{key.replace(',', '-')}.safetensors", "sphere")
     pwae = _load(folder / "posterior-pwae.safetensors", "posterior")
     cvae = _load(folder / "posterior-cvae-beta1.safetensors", "posterior")
-    out["posterior"] = {"PWAE": pwae, "cVAE": cvae, "prior": G.GMM.from_dict(pwae.extra["prior"]),
-                        "F": torch.tensor(pwae.extra["F"]), "sigma": float(pwae.extra["sigma"])}
+    extra = pwae.info.extra
+    out["posterior"] = {"PWAE": pwae, "cVAE": cvae, "prior": gmm.GMM.from_dict(extra["prior"]),
+                        "F": torch.tensor(extra["F"]), "sigma": float(extra["sigma"])}
     return out
 
 
@@ -39,7 +37,7 @@ def _load(path: Path, experiment: str):
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; recreate it with: python -m pwae_core "
                                 f"experiment {experiment} --checkpoints {path.parent}")
-    return load(path)
+    return models.load(path)
 
 
 def _sphere_mesh() -> go.Surface:
@@ -63,42 +61,41 @@ def _points(p: torch.Tensor, name: str, color: str, size: int = 3) -> go.Scatter
 def sphere_view(model, n: int = 200, show_exact: bool = True, seed: int = 0):
     """Plotly figure of mu, nu samples, x -> M(x) segments (and the exact minibatch OT map),
     plus {"MG", "ED"} of this model on one fresh batch of 512."""
-    if not isinstance(n, (int, np.integer)) or not 10 <= n <= 1000:
-        raise ValueError(f"number of points must be an integer in [10, 1000], got {n!r}")
-    mu, nu = G.GMM.from_dict(model.extra["mu"]), G.GMM.from_dict(model.extra["nu"])
+    n = checks.whole(n, "the number of points", 10, 1000)
+    mu, nu = gmm.GMM.from_dict(model.info.extra["mu"]), gmm.GMM.from_dict(model.info.extra["nu"])
     gen = torch.Generator().manual_seed(seed)
-    x, y = G.sphere_sample(mu, n, gen), G.sphere_sample(nu, n, gen)
+    x, y = gmm.sphere_sample(mu, n, gen), gmm.sphere_sample(nu, n, gen)
     mx = model.transport_xy(x)
     traces = [_sphere_mesh(), _points(x, "x ~ mu", "#1f77b4"), _points(y, "y ~ nu", "#d62728", 2),
               _segments(x, mx, "learned map x -> M(x)", "#ff7f0e")]
     if show_exact:
-        traces.append(_segments(x, exact_ot_map(x, y), "exact minibatch OT", "#2ca02c"))
+        traces.append(_segments(x, metrics.exact_ot_map(x, y), "exact minibatch OT", "#2ca02c"))
     fig = go.Figure(traces)
     fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), legend=dict(x=0, y=1),
                       scene=dict(aspectmode="cube", xaxis_visible=False, yaxis_visible=False,
                                  zaxis_visible=False))
-    return fig, sphere_scores(model, mu, nu, batches=1, batch=512, seed=seed)   # one fresh batch
+    gen = torch.Generator().manual_seed(10_000 + seed)                      # one fresh batch
+    return fig, model.scores(gmm.sphere_sample(mu, 512, gen), gmm.sphere_sample(nu, 512, gen), gen)
 
 
 def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float = 2.5):
     """Closed-form p(x | y) contours, the line {F x = y}, PWAE and cVAE samples; plus the
     conditional ED of each against closed-form samples of the same size."""
-    if y is None or not np.isfinite(y) or abs(y) > 5:
-        raise ValueError(f"y must be a number in [-5, 5], got {y}")
+    y = checks.number(y, "y", -5, 5)
     prior, F, sigma = post["prior"], post["F"], post["sigma"]
-    exact = G.posterior(prior, F, sigma, [float(y)])
-    g, dens = G.density_grid(exact, lim)
+    exact = gmm.closed_form_posterior(prior, F, sigma, [y])
+    g, dens = gmm.density_grid(exact, lim)
     gen = torch.Generator().manual_seed(seed)
     truth = exact.sample(n, gen)
     fig = go.Figure(go.Contour(x=g, y=g, z=dens, showscale=False, contours_coloring="lines",
                                line_width=1.5, colorscale="Greys", name="closed form"))
-    lx, ly = G.observation_line(F, y, 2 * lim)
+    lx, ly = gmm.observation_line(F, y, 2 * lim)
     fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines",
                              name="F x = y", line=dict(dash="dash", color="#555")))
     scores = {}
     for name, color in (("PWAE", "#ff7f0e"), ("cVAE", "#1f77b4")):
         s = post[name].sample_x_given_y(torch.tensor([[float(y)]]), n, gen)[0]
-        scores[name] = float(energy_distance(s, truth))
+        scores[name] = float(metrics.energy_distance(s, truth))
         fig.add_trace(go.Scatter(x=s[:, 0].numpy(), y=s[:, 1].numpy(), mode="markers", name=name,
                                  marker=dict(size=3, color=color, opacity=0.5)))
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(x=0, y=1),

@@ -1,4 +1,5 @@
-r"""Paired Wasserstein autoencoder, latent-split family (seed 001).
+r"""The image PWAE: paired Wasserstein autoencoder with a split latent (image PWAE paper,
+Piening & Chung 2024).
 
 Latent z = (z1, z2, z3) ~ N(0, I_{d1 + d2 + d3}).
 
@@ -8,7 +9,8 @@ Latent z = (z1, z2, z3) ~ N(0, I_{d1 + d2 + d3}).
 ``p`` is the operator's parameter map (noise level or mask, see operators.py): E_x is told
 *which* observation x will be paired with, so z1 can hold exactly what that observation
 leaves open. With ``config.decoder_sees_p`` D_x reads p as well, D_x(z1, z2, p)
-(the shipped denoiser: the decoder knows how far z1 may move a sample at this noise level). Conditional sampling (seed 001, Prop. 2): (z2, z3) = E_y(obs), z1 ~ N(0, I),
+(the shipped denoiser: the decoder knows how far z1 may move a sample at this noise level).
+Conditional sampling (image PWAE paper, Prop. 2): (z2, z3) = E_y(obs), z1 ~ N(0, I),
 x = D_x(z1, z2). Most likely estimate D_x(0, z2); directional samples D_x(eps v, z2).
 
 Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
@@ -31,24 +33,12 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as Fn
 
-from . import divergences, operators
-
+from .. import checks, divergences, metrics, operators
+from .base import Condition, ConditionalImageModel
 from .networks import ConvDecoder, ConvEncoder, clamp01_st
-from .posterior import ConditionalImageModel
 
 
 P_FEATURES = 49   # operator parameters seen by D_x: 4x4 average pool of the 28 x 28 map
-
-
-def energy_score_2(s1, s2, x):
-    """Two-sample energy score, mean over the batch (a proper scoring rule):
-
-        ES = (|s1 - x| + |s2 - x|) / 2 - |s1 - s2| / 2,   s1, s2, x: (B, ...) -> scalar.
-
-    Its expectation is minimised only when s1, s2 are drawn from the true p(x | y).
-    """
-    norm = lambda a: ((a.flatten(1) ** 2).sum(1) + 1e-8).sqrt()  # noqa: E731
-    return (0.5 * (norm(s1 - x) + norm(s2 - x)) - 0.5 * norm(s1 - s2)).mean()
 
 
 class PairedWAE(ConditionalImageModel):
@@ -108,7 +98,7 @@ class PairedWAE(ConditionalImageModel):
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),
              "moments": divergences.gaussian_moments(z),
-             "es": energy_score_2(s1, s2, x),
+             "es": metrics.energy_score(torch.stack([s1, s2], 1), x).mean(),
              "fid": self.op.fidelity(s1, obs).mean(),
              "rec_y": sq(self.decode_y(z2, z3), y)}
         t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
@@ -123,48 +113,69 @@ class PairedWAE(ConditionalImageModel):
         s = self.decode_x(z1, z2.repeat(2, 1), p.repeat(2, 1, 1, 1))   # (2B, 1, H, W)
         return s[:B], s[B:]
 
-    # -- conditional sampling -----------------------------------------------------
-    def _sample(self, obs, n, generator=None):
-        """obs (B, 2, H, W) -> (B, n, *x_shape): z1 ~ N(0, I), x = D_x(z1, z2)."""
-        z2, _ = self.encode_y(obs)
+    # -- conditional sampling (the code of an observation is (z2, p)) ---------------
+    def _encode(self, obs):
+        """obs (B, 2, H, W) -> (z2 (B, d2), p (B, 1, H, W))."""
+        return self.encode_y(obs)[0], obs[:, 1:]
+
+    def _decode_samples(self, code, obs, n, generator=None):
+        """z1 ~ N(0, I), x = D_x(z1, z2) -> (B, n, *x_shape)."""
+        z2, p = code
         B = z2.shape[0]
         z1 = torch.randn(B * n, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        p = obs[:, 1:].repeat_interleave(n, 0)
-        x = self.decode_x(z1, z2.repeat_interleave(n, 0), p)       # (B * n, 1, H, W)
+        x = self.decode_x(z1, z2.repeat_interleave(n, 0), p.repeat_interleave(n, 0))  # (B n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
-    def _map(self, obs):
-        """Most likely estimate D_x(0, z2): obs (B, 2, H, W) -> (B, *x_shape)."""
-        z2, _ = self.encode_y(obs)
-        return self.decode_x(torch.zeros(z2.shape[0], self.d1).to(z2), z2, obs[:, 1:])
+    def _decode_map(self, code, obs):
+        """Most likely estimate D_x(0, z2) -> (B, *x_shape)."""
+        z2, p = code
+        return self.decode_x(z2.new_zeros(z2.shape[0], self.d1), z2, p)
 
     @torch.no_grad()
-    def direction_x_given_y(self, y, eps, v, sigma=None):
-        """D_x(eps v, z2): eps float or (E,), v (d1,) unit vector.
+    def decode_latents(self, cond: Condition, z1) -> torch.Tensor:
+        """D_x(z1_k, z2) for each of K latents z1 (K, d1) and each observation
+        -> (B, K, *x_shape), in one batched decode."""
+        z2, p = cond.code
+        B, K = z2.shape[0], z1.shape[0]
+        x = self.decode_x(z1.to(z2).repeat(B, 1), z2.repeat_interleave(K, 0),
+                          p.repeat_interleave(K, 0))                      # (B K, 1, H, W)
+        return self._out(x.view(B, K, *x.shape[1:]), cond.obs)
 
-        Returns (B, *x_shape) for a scalar eps, (B, E, *x_shape) for a vector of eps.
-        """
-        obs = self.obs_from_y(y, sigma)
-        z2, _ = self.encode_y(obs)
+    def along(self, cond: Condition, eps, v) -> torch.Tensor:
+        """D_x(eps v, z2): eps float or (E,), v (d1,) nonzero -> (B, *x_shape) or (B, E, *x_shape)."""
         v = self._as_tensor(v, "v").reshape(-1)
         if v.numel() != self.d1 or not torch.isfinite(v).all() or v.norm() < 1e-8:
             raise ValueError(f"v must be a finite nonzero vector of length d1={self.d1}")
         eps = self._as_tensor(eps, "eps")
         if not torch.isfinite(eps).all() or eps.dim() > 1:
             raise ValueError("eps must be a finite float or a 1-D tensor")
-        e = eps.reshape(-1)                                          # (E,)
-        z1 = e[:, None] * (v / v.norm())[None]                       # (E, d1)
-        B, E = z2.shape[0], e.numel()
-        p = obs[:, 1:].repeat_interleave(E, 0)
-        x = self.decode_x(z1.repeat(B, 1), z2.repeat_interleave(E, 0), p)  # (B * E, 1, H, W)
-        x = self._out(x.view(B, E, *x.shape[1:]), obs)
+        z1 = eps.reshape(-1)[:, None] * (v / v.norm())[None]              # (E, d1)
+        x = self.decode_latents(cond, z1)
         return x[:, 0] if eps.dim() == 0 else x
+
+    def direction_x_given_y(self, y, eps, v, sigma=None):
+        """D_x(eps v, z2): eps float or (E,), v (d1,) unit vector.
+
+        Returns (B, *x_shape) for a scalar eps, (B, E, *x_shape) for a vector of eps.
+        """
+        return self.along(self.condition(y, sigma), eps, v)
+
+    @torch.no_grad()
+    def principal_directions(self, cond: Condition, k: int = 4) -> torch.Tensor:
+        """The k unit directions v (k, d1) in z1 that move D_x(z1, z2) most at z1 = 0: top
+        right singular vectors of the Jacobian, by central differences (+-1 along each axis,
+        2 d1 decodes in one batch). Uses the first observation of ``cond``."""
+        eye = torch.eye(self.d1)
+        x = self.decode_latents(cond, torch.cat([eye, -eye]))[0]          # (2 d1, 1, H, W)
+        J = (x[:self.d1] - x[self.d1:]).flatten(1) / 2                    # (d1, P)
+        U, _, _ = torch.linalg.svd(J, full_matrices=False)                # columns: directions
+        return U[:, :k].T.contiguous()
 
     @torch.no_grad()
     def sample_y_given_x(self, x, n: int, generator=None, sigma=None, mask=None):
         """Mirror of sample_x_given_y: z2 from E_x(x, p), z3 ~ N(0, I) -> (B, n, 1, H, W)."""
         x = self._as_tensor(x, "x")
-        operators._check_images(x)
+        checks.images(x)
         p = self.op.params(x, sigma if self.op.name == "denoise" else mask)
         _, z2 = self.encode_x(x, p)
         z3 = torch.randn(x.shape[0] * n, self.d3, generator=generator).to(z2)
@@ -182,18 +193,3 @@ class PairedWAE(ConditionalImageModel):
     def transport_yx(self, y, sigma=None):
         """Deterministic map y -> x: the most likely estimate."""
         return self.map_x_given_y(y, sigma=sigma)
-
-
-def _registry():
-    from .baselines import CVAE, Classifier, MSENet, VectorCVAE
-    from .coupling import CouplingPWAE
-    return {"pwae": PairedWAE, "cvae": CVAE, "mse": MSENet, "classifier": Classifier,
-            "coupling": CouplingPWAE, "cvae-vec": VectorCVAE}
-
-
-def build(config):
-    """Instantiate the model named by ``config.kind``; ``ValueError`` on unknown kinds."""
-    models = _registry()
-    if config.kind not in models:
-        raise ValueError(f"unknown model kind {config.kind!r}; choose one of {sorted(models)}")
-    return models[config.kind](config)

@@ -54,7 +54,7 @@ class ConvDecoder(nn.Module):
 
 
 class MLP(nn.Module):
-    """d_in -> hidden... -> d_out with SiLU between layers (seed 002 uses 256 -> 128)."""
+    """d_in -> hidden... -> d_out with SiLU between layers (the coupling PWAE paper uses 256 -> 128)."""
 
     def __init__(self, d_in: int, d_out: int, hidden=(256, 128), act=nn.SiLU):
         super().__init__()

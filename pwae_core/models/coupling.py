@@ -1,4 +1,5 @@
-r"""Paired WAE as a parametric OT coupling (seed 002, loss (4)).
+r"""The coupling PWAE: a paired WAE as a parametric OT coupling (coupling PWAE paper,
+Piening & Chung 2025, loss (4)).
 
 One shared latent z ~ xi (N(0, I) or uniform on [0, 1]^d). Encoders E_x(x, z'),
 E_y(y, z') (z' ~ N(0, I) when stochastic, absent when deterministic), decoders D_x(z),
@@ -10,35 +11,20 @@ D_y(z). Per minibatch x_i ~ mu, y_j ~ nu (unpaired), z_k ~ xi, the loss is
 
 with StatDiv the energy distance by default. Deterministic encoders give Monge-like maps
 M_xy = D_y o E_x and M_yx = D_x o E_y; stochastic encoders give conditional samples
-D_x(E_y(y, z')), z' ~ N(0, I). The cost is "sqeuclidean" |x - y|^2, "c_F" |F x - y|^2
-(inverse problems, seed 002 Sec. 3) or a callable (x (B, d_x), y (B, d_y)) -> (B,).
+D_x(E_y(y, z')), z' ~ N(0, I). The cost is any of ``costs``: "sqeuclidean" |x - y|^2,
+"c_F" |F x - y|^2 (inverse problems, Sec. 3) or a callable (x (B, d_x), y (B, d_y)) -> (B,).
 """
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from . import divergences
-from .checks import sample_count, to_tensor
-from .config import CouplingConfig
+from .. import checks, costs, divergences, metrics
+from ..config import CouplingConfig
+from .base import Model
 from .networks import MLP
 
-COSTS = ("sqeuclidean", "c_F")
 MAX_SAMPLES = 1_000_000
-
-
-def as_samples(a, name: str, dim: int | None = None) -> torch.Tensor:
-    """Validate samples: array/tensor (N, d) (1-D means (N, 1)) -> float tensor, finite, N >= 1."""
-    a = to_tensor(a, name)
-    a = a[:, None] if a.dim() == 1 else a
-    if a.dim() != 2 or a.shape[0] == 0 or a.shape[1] == 0:
-        raise ValueError(f"{name} must have shape (N, d) with N, d >= 1, got {tuple(a.shape)}")
-    if dim is not None and a.shape[1] != dim:
-        raise ValueError(f"{name} must have shape (N, {dim}), got {tuple(a.shape)}")
-    a = a if a.is_floating_point() else a.float()
-    if not torch.isfinite(a).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
 
 
 def _copy_matching(src: nn.Module, dst: nn.Module) -> None:
@@ -50,21 +36,19 @@ def _copy_matching(src: nn.Module, dst: nn.Module) -> None:
                 own[name].copy_(p)
 
 
-def sqeuclidean(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """c(x, y) = |x - y|^2: (B, d), (B, d) -> (B,)."""
-    return ((x - y) ** 2).sum(1)
-
-
-class CouplingPWAE(nn.Module):
-    """The coupling family of the paired WAE; see the module docstring.
+class CouplingPWAE(Model):
+    """The coupling PWAE; see the module docstring.
 
     x: (B, dim_x), y: (B, dim_y), z: (B, d_latent). ``F`` (dim_y, dim_x) is a buffer
-    (saved with the weights) used by the "c_F" cost.
+    (saved with the weights) used by the "c_F" cost. ``cost``: the user's callable when
+    ``config.cost == "callable"`` (not saved: pass it again after loading, ``use_cost``).
     """
 
-    def __init__(self, config: CouplingConfig, F=None):
-        super().__init__()
-        c = self.config = config
+    kind = "coupling"
+
+    def __init__(self, config: CouplingConfig, F=None, cost=None):
+        super().__init__(config)
+        c = config
         extra = c.d_noise if c.stochastic else 0
         self.enc_x = MLP(c.dim_x + extra, c.d_latent, c.hidden)
         self.enc_y = MLP(c.dim_y + extra, c.d_latent, c.hidden)
@@ -79,36 +63,30 @@ class CouplingPWAE(nn.Module):
             _copy_matching(self.enc_x, self.enc_y)
             _copy_matching(self.dec_x, self.dec_y)
         self.divergence = divergences.get(c.divergence)
-        self.cost_fn = self._named_cost(c.cost)
+        if c.cost == "sqeuclidean" and c.dim_x != c.dim_y:
+            raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got {c.dim_x} and "
+                             f"{c.dim_y}; use cost='c_F' with F or a callable")
+        if c.cost != "callable":
+            costs.get(c.cost, self.F)                                 # unknown names fail here
+        self.user_cost = None
+        if cost is not None:
+            self.use_cost(cost)
 
-    # -- costs ------------------------------------------------------------------
-    def _named_cost(self, name: str):
-        if name == "sqeuclidean":
-            if self.config.dim_x != self.config.dim_y:
-                raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got "
-                                 f"{self.config.dim_x} and {self.config.dim_y}; use cost='c_F' "
-                                 "with F or a callable")
-            return sqeuclidean
-        if name == "c_F":
-            return self._cost_F
-        if name == "callable":
-            return None                                               # set by fit_coupling
-        raise ValueError(f"unknown cost {name!r}; choose one of {COSTS} or pass a callable")
-
-    def _cost_F(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """c_F(x, y) = |F x - y|^2: (B, dim_x), (B, dim_y) -> (B,) (a method: picklable)."""
-        return ((x @ self.F.T - y) ** 2).sum(1)
+    # -- cost -------------------------------------------------------------------------
+    def use_cost(self, cost) -> "CouplingPWAE":
+        """Set the user's callable cost of a model configured with cost "callable"."""
+        if self.config.cost != "callable" or not callable(cost):
+            raise ValueError(f"use_cost takes a callable, for a model configured with cost "
+                             f"'callable' (this one: {self.config.cost!r})")
+        self.user_cost = cost
+        return self
 
     def cost(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """c(x, y) per pair, checked: (B, dim_x), (B, dim_y) -> (B,)."""
-        if self.cost_fn is None:
+        if self.config.cost == "callable" and self.user_cost is None:
             raise ValueError("this model was trained with a user callable cost, which is not "
-                             "saved; set model.cost_fn = your_cost to use it")
-        c = self.cost_fn(x, y)
-        if not torch.is_tensor(c) or tuple(c.shape) != (x.shape[0],):
-            shape = tuple(c.shape) if torch.is_tensor(c) else type(c).__name__
-            raise ValueError(f"cost must return a tensor of shape (B,) = ({x.shape[0]},), got {shape}")
-        return c
+                             "saved; pass it again with model.use_cost(your_cost)")
+        return costs.checked(costs.get(self.user_cost or self.config.cost, self.F), x, y)
 
     # -- networks -----------------------------------------------------------------
     def _ref(self) -> torch.Tensor:
@@ -151,7 +129,7 @@ class CouplingPWAE(nn.Module):
 
         ``frac`` (training progress in [0, 1]) ramps lambda_joint linearly from 0 over the
         first ``joint_warmup`` fraction of training (continuation from the collapsed,
-        perfectly aligned coupling; 0 = off, seed 002's setting).
+        perfectly aligned coupling; 0 = off, the paper's setting).
         """
         c = self.config
         ramp = min(1.0, frac / c.joint_warmup) if c.joint_warmup > 0 else 1.0
@@ -189,7 +167,7 @@ class CouplingPWAE(nn.Module):
         """D_x(E_y(y, z')), z' ~ N(0, I): y (B, dim_y) -> (B, n, dim_x) (n equal copies
         for deterministic encoders)."""
         y = self._input(y, "y", self.config.dim_y)
-        n = sample_count(n, MAX_SAMPLES)
+        n = checks.sample_count(n, MAX_SAMPLES)
         z = self.encode_y(y.repeat_interleave(n, 0), generator=generator)   # (B n, d_latent)
         return self.decode_x(z).view(y.shape[0], n, -1)
 
@@ -197,15 +175,30 @@ class CouplingPWAE(nn.Module):
     def sample_y_given_x(self, x, n: int, generator=None):
         """Mirror: D_y(E_x(x, z')): x (B, dim_x) -> (B, n, dim_y)."""
         x = self._input(x, "x", self.config.dim_x)
-        n = sample_count(n, MAX_SAMPLES)
+        n = checks.sample_count(n, MAX_SAMPLES)
         z = self.encode_x(x.repeat_interleave(n, 0), generator=generator)
         return self.decode_y(z).view(x.shape[0], n, -1)
 
     @torch.no_grad()
     def sample_joint(self, n: int, generator=None):
         """(D_x(z), D_y(z)), z ~ xi: the learned coupling -> (n, dim_x), (n, dim_y)."""
-        z = self.prior(sample_count(n, MAX_SAMPLES), generator)
+        z = self.prior(checks.sample_count(n, MAX_SAMPLES), generator)
         return self.decode_x(z), self.decode_y(z)
 
+    @torch.no_grad()
+    def scores(self, x, y, generator=None) -> dict:
+        """How good a coupling is on fresh samples x ~ mu (B, dim_x), y ~ nu (B, dim_y):
+        MG, the Monge gap of both maps (mean of x -> M_xy(x) and y -> M_yx(y)), and ED, the
+        energy distance of both generated marginals (sample_joint) to the data (mean)."""
+        x, y = self._input(x, "x", self.config.dim_x), self._input(y, "y", self.config.dim_y)
+        xs, ys = self.sample_joint(len(x), generator)
+        named = self.config.cost in ("sqeuclidean", "euclidean")
+        fwd = self.config.cost if named else self.cost
+        bwd = self.config.cost if named else (lambda a, b: self.cost(b, a))
+        mg = (metrics.monge_gap(x, self.transport_xy(x), fwd)
+              + metrics.monge_gap(y, self.transport_yx(y), bwd))
+        ed = metrics.energy_distance(x, xs) + metrics.energy_distance(y, ys)
+        return {"MG": 0.5 * float(mg), "ED": 0.5 * float(ed)}
+
     def _input(self, a, name, dim):
-        return as_samples(a, name, dim).to(self._ref())
+        return checks.samples(a, name, dim).to(self._ref())

@@ -12,13 +12,11 @@ all-pixel coverage towards 1 whatever the calibration on the strokes.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import torch
 
-from . import masks, metrics, viz
+from .. import masks, metrics, viz
+from . import results
 
 DENOISE_SETTINGS = [{"sigma": s} for s in (0.25, 0.5, 1.0)]
 INPAINT_SETTINGS = [{"mask": m} for m in ("left", "right", "box", "strokes")]
@@ -50,8 +48,8 @@ def observations(model, x: torch.Tensor, setting: dict, seed: int = 0) -> dict:
     return {"y": model.observe(x, g, mask=m), "sigma": None}
 
 
-def _batch_metrics(post, x, obs, classifier) -> dict:
-    s, mean, std = post["samples"], post["mean"], post["std"]
+def _batch_metrics(post, x, labels, obs, classifier) -> dict:
+    s, mean, std = post.samples, post.mean, post.std
     out = {"energy_score": metrics.energy_score(s, x), "mse": ((mean - x) ** 2).flatten(1).mean(1),
            "coverage": metrics.coverage(mean, std, x),
            "coverage_fg": metrics.coverage(mean, std, x, where=x > 0)}
@@ -63,7 +61,7 @@ def _batch_metrics(post, x, obs, classifier) -> dict:
         B, n = s.shape[:2]
         cls = classifier.predict(s.reshape(B * n, *s.shape[2:])).view(B, n)
         out["multi_class"] = torch.tensor([float(len(c.unique()) >= 2) for c in cls])
-        out["mean_class_acc"] = (classifier.predict(mean) == post["labels"]).float()
+        out["mean_class_acc"] = (classifier.predict(mean) == labels).float()
     return out
 
 
@@ -77,8 +75,7 @@ def evaluate(model, x, labels, setting, n_samples=64, classifier=None, seed=0, b
         sl = slice(i, i + batch)
         ob = {"y": obs["y"][sl], "sigma": obs["sigma"]}
         post = model.posterior(ob["y"], n_samples, g, sigma=ob["sigma"])
-        post["labels"] = labels[sl]
-        for k, v in _batch_metrics(post, x[sl], ob, classifier).items():
+        for k, v in _batch_metrics(post, x[sl], labels[sl], ob, classifier).items():
             acc.setdefault(k, []).append(v)
     res = {k: round(torch.cat(v).mean().item(), 4) for k, v in acc.items()}
     res["psnr"] = round(10 * torch.log10(1 / torch.cat(acc.pop("mse")).mean()).item(), 3)
@@ -99,12 +96,12 @@ COLUMNS = [("energy_score", "ES ↓"), ("psnr", "PSNR(mean) ↑"), ("coverage", 
            ("mean_class_acc", "class acc.(mean)")]
 
 
-def markdown(results: dict) -> str:
+def markdown(table: dict) -> str:
     """A markdown table of ``compare`` results, one row per (setting, model)."""
-    cols = [c for c in COLUMNS if any(c[0] in m for s in results.values() for m in s.values())]
+    cols = [c for c in COLUMNS if any(c[0] in m for s in table.values() for m in s.values())]
     lines = ["| setting | model | " + " | ".join(h for _, h in cols) + " |",
              "|---|---|" + "---|" * len(cols)]
-    for sname, per_model in results.items():
+    for sname, per_model in table.items():
         for mname, r in per_model.items():
             vals = [f"{r[k]:.3f}" if k in r else "" for k, _ in cols]
             lines.append(f"| {sname} | {mname} | " + " | ".join(vals) + " |")
@@ -116,27 +113,22 @@ def figure(model, x, setting, n_show=8, seed=0, scale=3):
     obs = observations(model, x[:1], setting, seed)
     g = torch.Generator().manual_seed(seed)
     post = model.posterior(obs["y"], 64, g, sigma=obs["sigma"])
-    std = post["std"][0]
+    std = post.std[0]
     vmax = max(float(std.max()), 1e-3)
     y_img = obs["y"][0, :1].clamp(0, 1)
     rows = [("truth | y", viz.row([viz.gray(x[0], scale), viz.gray(y_img, scale)])),
-            ("MAP | mean | std", viz.row([viz.gray(post["map"][0], scale),
-                                          viz.gray(post["mean"][0], scale),
+            ("MAP | mean | std", viz.row([viz.gray(post.map[0], scale),
+                                          viz.gray(post.mean[0], scale),
                                           viz.heatmap(std, vmax, scale),
                                           viz.colorbar(vmax, 28 * scale)])),
-            ("samples", viz.grid(post["samples"][0, :n_show], cols=n_show, scale=scale))]
-    if hasattr(model, "direction_x_given_y"):
+            ("samples", viz.grid(post.samples[0, :n_show], cols=n_show, scale=scale))]
+    if hasattr(model, "along"):
         v = torch.randn(model.d1, generator=g)
         strip = model.direction_x_given_y(obs["y"], torch.linspace(-3, 3, 7), v, sigma=obs["sigma"])
         rows.append(("eps*v, eps=-3..3", viz.grid(strip[0], cols=7, scale=scale)))
     return viz.labelled_rows(rows)
 
 
-def write_report(results: dict, out_dir, stem: str) -> dict:
+def write_report(report: dict, out_dir, stem: str) -> dict:
     """Write <stem>.json and <stem>.md into out_dir; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / f"{stem}.json", "md": out / f"{stem}.md"}
-    paths["json"].write_text(json.dumps(results, indent=2))
-    paths["md"].write_text(markdown(results) + "\n")
-    return paths
+    return results.write(report, markdown(report), out_dir, stem)

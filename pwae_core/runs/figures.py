@@ -1,4 +1,4 @@
-"""Matplotlib figures of the seed 002 experiments (PNG, headless).
+"""Matplotlib figures of the coupling PWAE paper's experiments (PNG, headless).
 
     sphere_maps(model, mu, nu)        learned map x -> M(x) beside the exact minibatch OT map
     posterior_panels(models, ...)     closed-form posterior density + model samples per y
@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from . import gmm as G  # noqa: E402
+from .. import gmm, metrics  # noqa: E402
 
 
 def _sphere_axes(ax, title: str) -> None:
@@ -35,10 +35,9 @@ def _map_panel(ax, x, mx, y, title: str) -> None:
 
 def sphere_maps(model, mu, nu, n: int = 150, seed: int = 0):
     """Figure: learned map D_nu(E_mu(x)) (left) and exact minibatch OT map (right)."""
-    from .experiments import exact_ot_map
     gen = torch.Generator().manual_seed(seed)
-    x, y = G.sphere_sample(mu, n, gen), G.sphere_sample(nu, n, gen)
-    learned, exact = model.transport_xy(x), exact_ot_map(x, y)
+    x, y = gmm.sphere_sample(mu, n, gen), gmm.sphere_sample(nu, n, gen)
+    learned, exact = model.transport_xy(x), metrics.exact_ot_map(x, y)
     fig = plt.figure(figsize=(9, 4.6))
     for i, (mx, title) in enumerate([(learned, "paired WAE map"), (exact, "exact minibatch OT map")]):
         ax = fig.add_subplot(1, 2, i + 1, projection="3d")
@@ -57,14 +56,14 @@ def posterior_panels(models: dict, prior, F, sigma: float, ys, n: int = 512, see
     fig, axes = plt.subplots(len(ys), len(models), figsize=(3.3 * len(models), 3.1 * len(ys)),
                              squeeze=False)
     for r, y in enumerate(ys):
-        g, dens = G.density_grid(G.posterior(prior, F, sigma, y), lim, 160)
+        g, dens = gmm.density_grid(gmm.closed_form_posterior(prior, F, sigma, y), lim, 160)
         for c, (name, model) in enumerate(models.items()):
             ax = axes[r, c]
             ax.contour(g, g, dens, levels=dens.max() * np.array([0.02, 0.1, 0.3, 0.6, 0.9]),
                        colors="k", linewidths=0.7)
             s = model.sample_x_given_y(y[None], n, gen)[0].numpy()
             ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.4, c="tab:orange")
-            ax.plot(*G.observation_line(F, y, lim), "b--", linewidth=0.7)
+            ax.plot(*gmm.observation_line(F, y, lim), "b--", linewidth=0.7)
             ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal")
             ax.set_title(f"{name}, y = {float(y):.2f}", fontsize=9)
     fig.tight_layout()

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint, data, evaluate, presets
+from .. import data, models
+from . import evaluate, presets
 
 
 def _load_optional(path):
-    return checkpoint.load(path) if path and Path(path).exists() else None
+    return models.load(path) if path and Path(path).exists() else None
 
 
 def default_baselines(task: str) -> list[Path]:
@@ -26,19 +27,19 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
     setting; returns the report dict. raw=True switches hard data consistency off for every
     model (files get a '-raw' suffix)."""
     torch.manual_seed(0)
-    model = checkpoint.load(ckpt)
+    model = models.load(ckpt)
     task = model.config.task
-    models = {model.config.kind: model}
+    compared = {model.config.kind: model}
     for p in (default_baselines(task) if baselines is None else baselines):
-        m = checkpoint.load(p)
-        models[m.config.kind if m.config.kind not in models else Path(p).stem] = m
-    for m in models.values():
+        m = models.load(p)
+        compared[m.config.kind if m.config.kind not in compared else Path(p).stem] = m
+    for m in compared.values():
         m.config.project = m.config.project and not raw
     clf = _load_optional(classifier)
     x, labels = data.mnist("test", root=mnist_dir)
     x, labels = x[:n_inputs], labels[:n_inputs]
     t0 = time.time()
-    results = evaluate.compare(models, x, labels, task, n_samples, clf)
+    results = evaluate.compare(compared, x, labels, task, n_samples, clf)
     stem = Path(ckpt).stem + ("-raw" if raw else "")
     paths = evaluate.write_report(results, out, stem)
     for s in evaluate.settings_for(task):

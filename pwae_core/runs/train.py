@@ -1,0 +1,99 @@
+"""Training the image models: ``fit(config) -> FitResult`` on MNIST, with periodic atomic
+checkpoints and exact resume (weights, Adam state, step, RNG states and loss history).
+
+No argparse here: ``__main__.py`` turns flags into a ``TrainConfig``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.nn import functional as Fn
+
+from .. import checkpoint, data, models
+from ..config import TrainConfig
+from .loop import FitResult, Resume, optimise
+
+
+def shift_augment(x: torch.Tensor, generator=None, max_shift: int = 2) -> torch.Tensor:
+    """Random integer translation by up to ``max_shift`` px per image: (B, 1, H, W) -> same."""
+    B, _, H, W = x.shape
+    s = max_shift
+    xp = Fn.pad(x, (s, s, s, s))                                  # (B, 1, H + 2s, W + 2s)
+    off = torch.randint(0, 2 * s + 1, (2, B), generator=generator)
+    rows = off[0][:, None] + torch.arange(H)                      # (B, H)
+    cols = off[1][:, None] + torch.arange(W)                      # (B, W)
+    b = torch.arange(B)[:, None, None]
+    return xp[b, 0, rows[:, :, None], cols[:, None, :]][:, None]  # (B, 1, H, W)
+
+
+def state_path(out: Path) -> Path:
+    """Where the resumable training state of a run writing ``out`` lives."""
+    out = Path(out)
+    return out.with_name(out.stem + ".state.safetensors")
+
+
+def _write_state(path, model, opt, cfg, step, gen, result: FitResult) -> None:
+    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+    sd = opt.state_dict()
+    for i, st in sd["state"].items():
+        for k, v in st.items():
+            tensors[f"optim.{i}.{k}"] = torch.as_tensor(v)
+    tensors["rng.torch"] = torch.get_rng_state()
+    tensors["rng.gen"] = gen.get_state()
+    meta = {"kind": "train-state", "train_config": cfg.to_dict(), "step": step,
+            "param_groups": sd["param_groups"], "history": result.history,
+            "seconds": result.seconds}
+    checkpoint.write(path, tensors, meta)
+
+
+def _read_state(path, model, gen) -> Resume:
+    tensors, meta = checkpoint.read(path)
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    state: dict = {}
+    for k, v in tensors.items():
+        if k.startswith("optim."):
+            _, i, name = k.split(".", 2)
+            state.setdefault(int(i), {})[name] = v
+    opt = torch.optim.Adam(model.parameters())
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    torch.set_rng_state(tensors["rng.torch"])
+    gen.set_state(tensors["rng.gen"])
+    return Resume(meta["step"], opt, meta["history"], meta.get("seconds", 0.0))
+
+
+def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True,
+        on_step=None) -> FitResult:
+    """Train ``models.build(cfg.model)`` on MNIST train for cfg.steps minibatches.
+
+    out : path of the final model file; the training state goes beside it
+    (``<stem>.state.safetensors``) every cfg.checkpoint_every steps. With resume=True and
+    a state file present, training continues exactly where it stopped. ``on_step(step)``
+    runs after each step's checkpoint (tests use it to interrupt a run).
+    Returns the FitResult; the model carries the config and history in ``model.info``.
+    """
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    images, labels = data.mnist("train", root=cfg.mnist_dir or None)
+    model = models.build(cfg.model)
+    sp = state_path(out) if out else None
+    start = _read_state(sp, model, gen) if resume and sp is not None and sp.exists() else None
+
+    def loss_at(step: int) -> dict:
+        idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
+        return model.loss(shift_augment(images[idx], gen), labels[idx], cfg, gen)
+
+    def after(step: int, opt, result: FitResult) -> None:
+        if sp is not None and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
+            _write_state(sp, model, opt, cfg, step, gen, result)
+        if on_step is not None:
+            on_step(step)
+
+    result = optimise(model, loss_at, cfg.steps, cfg.lr, cfg.lr_schedule, resume=start,
+                      on_step=after, progress=progress, desc=f"train {cfg.model.kind} {cfg.task}")
+    model.info = models.ModelInfo(cfg, {"history": result.history,
+                                        "train_seconds": round(result.seconds, 1)})
+    if out is not None:
+        models.save(model, out)
+    return result
