@@ -21,7 +21,7 @@ from .runs.experiments import markdown
 from .runs.report import evaluate_checkpoint
 from .runs.train import fit
 
-TRAIN_FLAGS = ("steps", "batch_size", "lr", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
+TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
                "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads")
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
 
