@@ -14,12 +14,19 @@ def client(app_server):
     return Client(app_server[1], analytics_enabled=False, download_files=False, verbose=False)
 
 
+TINT = [18, 40, 90]            # a hidden black pixel in "what the model sees"
+
+
+def _img(result) -> np.ndarray:
+    """An image output of the app (a file the in-process server wrote) as an array."""
+    return np.asarray(Image.open(result["path"]).convert("RGB"))
+
+
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(tmp_path_factory, app_server):
     """Test PNGs: a real digit, and the odd ones a user might upload."""
     d = tmp_path_factory.mktemp("png")
-    from app import TEST_X
-    digit = (np.kron(TEST_X[3], np.ones((4, 4))) * 255).astype(np.uint8)
+    digit = (np.kron(app_server[0].TEST_X[3], np.ones((4, 4))) * 255).astype(np.uint8)
     out = {"digit": d / "digit.png"}
     Image.fromarray(digit).save(out["digit"])
     odd = {"rgba": Image.fromarray(np.dstack([digit] * 3 + [np.full_like(digit, 200)]), "RGBA"),
@@ -55,7 +62,8 @@ def _editor(files, name):
 
 def test_digits_endpoint_returns_every_output_and_responds_to_sigma(client, files):
     lo, hi = (_digits(client, files["digit"], sigma=s) for s in (0.2, 1.0))
-    assert len(lo) == 7 and all(lo[i]["path"] for i in range(5))  # 5 images, hist, scale text
+    assert len(lo) == 7                                          # 5 images, hist, scale text
+    assert [_img(lo[i]).shape for i in range(5)] == [(224, 224, 3)] * 3 + [(224, 244, 3), (4 * 84, 8 * 86, 3)]
     assert [row[0] for row in lo[5]["data"]] == [str(c) for c in range(10)]
     assert sum(row[1] for row in lo[5]["data"]) == 32               # every sample classified
     assert "std map scale" in lo[6] and lo[6] != hi[6]
@@ -64,6 +72,10 @@ def test_digits_endpoint_returns_every_output_and_responds_to_sigma(client, file
 def test_inpainting_with_a_drawn_mask_and_a_preset(client, files):
     drawn = _digits(client, files["digit"], "inpaint", editor=_editor(files, "mask_left"))
     preset = _digits(client, files["digit"], "inpaint", preset="right half")
+    for out, hidden in ((drawn, slice(0, 112)), (preset, slice(112, 224))):
+        obs = _img(out[0]).astype(int)
+        tinted = obs[..., 2] > obs[..., 0]                   # hidden pixels are tinted blue
+        assert tinted[:, hidden].all() and tinted.sum() == 224 * 112
     assert drawn[6] != preset[6]
 
 
@@ -71,8 +83,7 @@ def test_directions_and_eps_frames_use_the_session_state(client, files):
     _digits(client, files["digit"], sigma=0.8)
     client.predict("principal 1", 0, api_name="/directions")
     a, b = (client.predict(e, api_name="/eps_frame") for e in (-2.5, 2.5))
-    img = lambda r: np.asarray(Image.open(r["path"]))            # noqa: E731
-    assert np.abs(img(a).astype(int) - img(b).astype(int)).mean() > 1
+    assert np.abs(_img(a).astype(int) - _img(b).astype(int)).mean() > 1
 
 
 def test_sphere_and_posterior_endpoints(client):
@@ -131,13 +142,25 @@ def test_fifty_bad_inputs_get_clear_errors_and_the_app_keeps_serving(client, fil
     assert ok[4]["path"]
 
 
-@pytest.mark.parametrize("name", ["rgba", "grey16"])
-def test_odd_but_valid_uploads_work(client, files, name):
-    assert _digits(client, files[name])[4]["path"]
+def test_a_16_bit_upload_is_the_same_digit(client, files):
+    """uint16 pixels are scaled by 65535: digit * 257 is the very same input."""
+    plain, grey16 = _digits(client, files["digit"]), _digits(client, files["grey16"])
+    for i in range(5):                                      # observation, MAP, mean, std, samples
+        assert np.array_equal(_img(plain[i]), _img(grey16[i]))
+
+
+def test_a_translucent_rgba_upload_is_the_digit_dimmed(client, files):
+    """Alpha 200 composites the digit over black: a fainter version of the same digit."""
+    plain, rgba = _digits(client, files["digit"], sigma=0.1), _digits(client, files["rgba"], sigma=0.1)
+    a, b = (_img(r[0])[..., 0].astype(float) for r in (plain, rgba))
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.9 and b.mean() < a.mean()
 
 
 def test_full_mask_is_answered_with_prior_samples(client, files):
-    assert _digits(client, files["digit"], "inpaint", editor=_editor(files, "mask_full"))[4]["path"]
+    out = _digits(client, files["digit"], "inpaint", editor=_editor(files, "mask_full"))
+    assert (_img(out[0]) == TINT).all()                     # the model sees nothing at all
+    assert float(out[6].split("mean std ")[1].rstrip(")")) > 0.05   # samples of the prior spread
+    assert sum(row[1] for row in out[5]["data"]) == 32
 
 
 def test_random_direction_is_resampled_on_every_click(client, files):

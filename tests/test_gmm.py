@@ -27,7 +27,7 @@ def test_single_gaussian_posterior_matches_the_woodbury_form():
     S = torch.tensor([[0.5, 0.2], [0.2, 0.3]], dtype=torch.float64)
     F = torch.tensor([[0.6, 0.8]], dtype=torch.float64)
     sigma, y = 0.2, torch.tensor([0.7], dtype=torch.float64)
-    post = G.posterior(G.GMM([1.0], m[None], S[None]), F, sigma, y)
+    post = G.closed_form_posterior(G.GMM([1.0], m[None], S[None]), F, sigma, y)
     K = S @ F.T @ torch.linalg.inv(F @ S @ F.T + sigma ** 2)
     assert torch.allclose(post.covs[0], S - K @ F @ S, atol=1e-10)
     assert torch.allclose(post.means[0], m + K @ (y - F @ m), atol=1e-10)
@@ -38,7 +38,7 @@ def test_mixture_posterior_agrees_with_importance_sampling():
     sampling from the prior with weights N(y; F x, sigma^2)."""
     prior = G.random_gmm(2, seed=1)
     F, sigma, y = G.random_operator(1, 2, seed=2).double(), 0.3, torch.tensor([0.4])
-    post = G.posterior(prior, F, sigma, y)
+    post = G.closed_form_posterior(prior, F, sigma, y)
     x, k = prior.sample(400_000, torch.Generator().manual_seed(0), return_labels=True)
     x = x.double()
     logw = -((x @ F.T - y.double()) ** 2).sum(1) / (2 * sigma ** 2)
@@ -53,14 +53,6 @@ def test_mixture_posterior_agrees_with_importance_sampling():
     assert torch.allclose(post.weights, is_weights, atol=0.01)
 
 
-def test_log_prob_integrates_to_one():
-    g = G.random_gmm(2, seed=3)
-    t = torch.linspace(-4, 4, 401, dtype=torch.float64)
-    X, Y = torch.meshgrid(t, t, indexing="ij")
-    p = g.log_prob(torch.stack([X.ravel(), Y.ravel()], 1)).exp()
-    assert abs(float(p.sum() * (t[1] - t[0]) ** 2) - 1) < 1e-3
-
-
 @pytest.mark.parametrize("F, sigma, y", [
     (torch.ones(1, 3), 0.1, [0.0]),          # F does not fit d = 2
     (torch.ones(1, 2), 0.0, [0.0]),          # sigma must be > 0
@@ -69,7 +61,7 @@ def test_log_prob_integrates_to_one():
 ])
 def test_posterior_rejects_bad_input(F, sigma, y):
     with pytest.raises(ValueError):
-        G.posterior(G.random_gmm(2), F, sigma, y)
+        G.closed_form_posterior(G.random_gmm(2), F, sigma, y)
 
 
 def test_gmm_rejects_inconsistent_parameters():
@@ -84,3 +76,20 @@ def test_observation_line_satisfies_F_x_equals_y():
     xs, ys = G.observation_line(F, 0.3, 2.0)
     for p in zip(xs, ys):
         assert abs(float(F[0, 0] * p[0] + F[0, 1] * p[1]) - 0.3) < 1e-6
+
+
+def test_density_grid_is_the_mixture_density_on_a_square():
+    g = G.random_gmm(2, seed=3)
+    t, dens = G.density_grid(g, 4.0, m=201)
+    assert t.shape == (201,) and dens.shape == (201, 201) and t[0] == -4 and t[-1] == 4
+    assert abs(float(dens.sum() * (t[1] - t[0]) ** 2) - 1) < 1e-3   # integrates to one
+    i, j = 37, 150                                                    # row = y, column = x
+    assert dens[i, j] == pytest.approx(float(g.log_prob([[t[j], t[i]]]).exp()), rel=1e-12)
+    with pytest.raises(ValueError, match="2-D"):
+        G.density_grid(G.random_gmm(3), 1.0)
+
+
+def test_gmm_round_trips_through_a_dict():
+    g = G.random_gmm(2, seed=7)
+    back = G.GMM.from_dict(g.to_dict())
+    assert all(torch.equal(getattr(back, k), getattr(g, k)) for k in ("weights", "means", "covs"))

@@ -7,7 +7,7 @@ import pytest
 import scipy.stats
 import torch
 
-from pwae_core import metrics
+from pwae_core import costs, divergences, metrics
 
 
 def _gen(seed=0):
@@ -49,22 +49,15 @@ def test_energy_distance_is_scipy_squared_in_1d():
     assert ours == pytest.approx(scipy.stats.energy_distance(u, v) ** 2, rel=1e-10)
 
 
-def test_energy_distance_chunked_equals_unchunked(monkeypatch):
-    a = torch.randn(33, 4, generator=_gen(5), dtype=torch.float64)
-    b = torch.randn(17, 4, generator=_gen(6), dtype=torch.float64)
-    full = metrics.energy_distance(a, b)
-    monkeypatch.setattr(metrics, "_CHUNK_ELEMENTS", 40)
-    assert torch.allclose(metrics.energy_distance(a, b), full)
+def test_energy_distance_is_the_training_divergence_on_flattened_samples():
+    a = torch.randn(12, 1, 2, 3, generator=_gen(5), dtype=torch.float64)
+    b = torch.randn(9, 1, 2, 3, generator=_gen(6), dtype=torch.float64)
+    assert torch.equal(metrics.energy_distance(a, b), divergences.energy(a.flatten(1), b.flatten(1)))
 
 
-@pytest.mark.parametrize("a, b, match", [
-    (torch.zeros(4, 3), torch.zeros(4, 2), "dimension"),
-    (torch.tensor([[0.0, float("nan")]]), torch.zeros(1, 2), "finite"),
-    (torch.zeros(0, 3), torch.zeros(2, 3), "at least one"),
-])
-def test_energy_distance_bad_input(a, b, match):
-    with pytest.raises(ValueError, match=match):
-        metrics.energy_distance(a, b)
+def test_energy_distance_needs_one_dimension():
+    with pytest.raises(ValueError, match="same dimension D"):
+        metrics.energy_distance(torch.zeros(4, 3), torch.zeros(4, 2))
 
 
 # ---------------------------------------------------------------------------------------
@@ -92,6 +85,23 @@ def test_energy_score_matches_explicit_formula():
     err = (s - x[:, None]).norm(dim=-1).mean(1)
     spread = (s[:, :, None] - s[:, None]).norm(dim=-1).sum((1, 2)) / (2 * n * (n - 1))
     assert torch.allclose(metrics.energy_score(s, x), err - spread)
+
+
+def test_two_sample_energy_score_is_the_closed_form():
+    """n = 2 (the image PWAE's training term): (|s1 - x| + |s2 - x|) / 2 - |s1 - s2| / 2."""
+    s1, s2, x = (torch.rand(5, 1, 28, 28, generator=_gen(s), dtype=torch.float64) for s in (30, 31, 32))
+    d = lambda a, b: (a - b).flatten(1).norm(dim=1)  # noqa: E731
+    want = (d(s1, x) + d(s2, x)) / 2 - d(s1, s2) / 2
+    assert torch.allclose(metrics.energy_score(torch.stack([s1, s2], 1), x), want, atol=1e-12)
+    assert torch.equal(metrics.energy_score(torch.stack([x, x], 1), x), torch.zeros(5, dtype=torch.float64))
+
+
+def test_energy_score_is_the_same_in_chunks(monkeypatch):
+    s = torch.randn(7, 4, 5, generator=_gen(33), dtype=torch.float64)
+    x = torch.randn(7, 5, generator=_gen(34), dtype=torch.float64)
+    whole = metrics.energy_score(s, x)
+    monkeypatch.setattr(metrics, "_CHUNK_ELEMENTS", 40)             # 2 items of 4 x 4 at a time
+    assert torch.allclose(metrics.energy_score(s, x), whole, atol=1e-12)
 
 
 def test_energy_score_is_proper():
@@ -160,7 +170,10 @@ def test_coverage_bad_std(std, match):
 # Monge gap
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cost", ["sqeuclidean", "euclidean", lambda u, v: torch.cdist(u, v, p=1)])
+L1 = lambda u, v: (u - v).abs().sum(1)  # noqa: E731  a per-pair cost (B,)
+
+
+@pytest.mark.parametrize("cost", ["sqeuclidean", "euclidean", L1], ids=["sqeuclidean", "euclidean", "l1"])
 def test_monge_gap_identity_is_zero(cost):
     x = torch.randn(64, 3, generator=_gen(19), dtype=torch.float64)
     assert metrics.monge_gap(x, x.clone(), cost=cost).abs() < 1e-12
@@ -191,14 +204,68 @@ def test_monge_gap_large_n_converges():
     assert 0 < gap < (x - mapped).pow(2).sum(1).mean()
 
 
-@pytest.mark.parametrize("mapped, cost, match", [
-    (torch.zeros(5, 3), "sqeuclidean", "equal shapes"),
-    (torch.zeros(4, 2), "cosine", "cost must be"),
-    (torch.zeros(4, 2), lambda u, v: torch.zeros(3, 3), "cost matrix"),
-])
-def test_monge_gap_bad_input(mapped, cost, match):
-    with pytest.raises(ValueError, match=match):
-        metrics.monge_gap(torch.zeros(4, 2), mapped, cost=cost)
+def test_monge_gap_of_a_map_between_spaces_of_different_dimension():
+    """x in R^2, M(x) in R^1 with c_F(x, y) = |F x - y|^2: M = F is cost-free and optimal,
+    a permuted F x is not."""
+    F = torch.tensor([[0.6, 0.8]], dtype=torch.float64)
+    x = torch.randn(32, 2, generator=_gen(35), dtype=torch.float64)
+    c = costs.c_F(F)
+    assert metrics.monge_gap(x, x @ F.T, c).abs() < 1e-12
+    shuffled = (x @ F.T)[torch.randperm(32, generator=_gen(36))]
+    assert torch.allclose(metrics.monge_gap(x, shuffled, c), c(x, shuffled).mean())
+
+
+def test_monge_gap_needs_as_many_mapped_points():
+    with pytest.raises(ValueError, match="same number of points"):
+        metrics.monge_gap(torch.zeros(4, 2), torch.zeros(5, 2))
+
+
+# ---------------------------------------------------------------------------------------
+# Exact minibatch OT map
+# ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cost", ["sqeuclidean", "euclidean"])
+def test_exact_ot_map_is_a_permutation_with_zero_monge_gap(cost):
+    x = torch.randn(64, 3, generator=_gen(37))
+    y = torch.randn(64, 3, generator=_gen(38)) + 1
+    mapped = metrics.exact_ot_map(x, y, cost)
+    assert sorted(map(tuple, mapped.tolist())) == sorted(map(tuple, y.tolist()))
+    assert abs(float(metrics.monge_gap(x, mapped, cost))) < 1e-5
+    assert float(metrics.monge_gap(x, y, cost)) > 0.01          # the identity pairing is not optimal
+
+
+def test_exact_ot_map_in_1d_is_the_sorted_matching():
+    x, y = torch.randn(20, 1, generator=_gen(39)), torch.randn(20, 1, generator=_gen(40))
+    mapped = metrics.exact_ot_map(x, y)
+    assert torch.equal(mapped[x[:, 0].argsort(), 0], y[:, 0].sort().values)
+
+
+def test_exact_ot_map_needs_equal_batches():
+    with pytest.raises(ValueError, match="equal size"):
+        metrics.exact_ot_map(torch.zeros(4, 2), torch.zeros(5, 2))
+
+
+# ---------------------------------------------------------------------------------------
+# Every metric routes bad input to the checks' ValueError
+# ---------------------------------------------------------------------------------------
+
+NAN = torch.tensor([[0.0, float("nan")]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda: metrics.energy_distance(NAN, torch.zeros(1, 2)),
+    lambda: metrics.energy_score(NAN[:, None], torch.zeros(1, 2)),
+    lambda: metrics.psnr("image", torch.zeros(1, 2)),
+    lambda: metrics.coverage(NAN, torch.ones(1, 2), torch.zeros(1, 2)),
+    lambda: metrics.monge_gap(torch.zeros(0, 2), torch.zeros(0, 2)),
+    lambda: metrics.monge_gap(torch.zeros(4, 2), torch.zeros(4, 2), cost="cosine"),
+    lambda: metrics.exact_ot_map(NAN, torch.zeros(1, 2)),
+    lambda: metrics.high_density_ratio(NAN, torch.zeros(1, 2), 0.1),
+], ids=["energy_distance", "energy_score", "psnr", "coverage", "monge_gap-empty", "monge_gap-cost",
+        "exact_ot_map", "high_density_ratio"])
+def test_bad_input_is_a_value_error(call):
+    with pytest.raises(ValueError):
+        call()
 
 
 # ---------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_named_masks(name, hidden):
 def test_linear_operator_cost_is_zero_on_noise_free_pairs():
     F = torch.tensor([[0.6, 0.8]])
     op = operators.Linear(F, sigma=0.0)
-    x = torch.randn(10, 2)
+    x = torch.randn(10, 2, generator=torch.Generator().manual_seed(0))
     assert torch.allclose(op.cost(x, op.observe(x)), torch.zeros(10), atol=1e-6)
 
 
@@ -73,3 +73,38 @@ def test_inpaint_rejects_bad_mask(x, bad):
 def test_unknown_task():
     with pytest.raises(ValueError, match="unknown task"):
         operators.get("deblur")
+
+
+def test_get_builds_the_denoiser_with_its_trained_range(x):
+    op = operators.get("mnist-denoise", 0.2, 0.4)
+    assert (op.sigma_min, op.sigma_max) == (0.2, 0.4)
+    assert torch.equal(op.params(x, 0.3), torch.full_like(x, 0.3))
+    s = op.sample_params(x.repeat(50, 1, 1, 1), torch.Generator().manual_seed(0))
+    assert s.min() >= 0.2 and s.max() <= 0.4 and (s == s[:, :, :1, :1]).all()   # one sigma per image
+    assert isinstance(operators.get("mnist-inpaint"), operators.Inpaint)
+
+
+@pytest.mark.parametrize("lo, hi", [(0.5, 0.2), (-0.1, 1.0), (0.1, float("inf"))])
+def test_denoiser_refuses_a_bad_range(lo, hi):
+    with pytest.raises(ValueError, match="sigma range"):
+        operators.Denoise(lo, hi)
+
+
+@pytest.mark.parametrize("shape", [(4, 1, 28, 28), (4, 3, 1, 28, 28)])
+def test_inpaint_projection_keeps_observed_pixels_of_estimates_and_samples(x, shape):
+    op = operators.Inpaint()
+    p = op.params(x, masks.named_mask("left"))
+    obs = operators.pack(op.observe(x, p), p)
+    out = op.project(torch.full(shape, 0.5), obs)
+    x_b = x if len(shape) == 4 else x[:, None].expand(shape)
+    assert torch.equal(out[..., 14:], x_b[..., 14:]) and (out[..., :14] == 0.5).all()
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: operators.Linear(torch.ones(3)), "matrix"),
+    (lambda: operators.Linear(torch.ones(1, 2), sigma=-1.0), "sigma"),
+    (lambda: operators.Linear(torch.ones(1, 2)).observe(torch.zeros(4, 3)), r"shape \(B, 2\)"),
+])
+def test_linear_operator_checks(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

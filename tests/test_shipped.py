@@ -1,10 +1,11 @@
-"""The shipped checkpoints meet the acceptance bars on held-out test digits (a subset, so
-this stays fast; ``python -m pwae_core evaluate`` runs the full 1,000 x 64 protocol)."""
+"""The shipped checkpoints load with their training record and meet the acceptance bars on
+held-out test digits (a 200-digit subset, marked slow; ``python -m pwae_core evaluate`` runs
+the full 1,000 x 64 protocol)."""
 import pytest
 import torch
 
 import pwae_core as pw
-from pwae_core import evaluate, presets
+from pwae_core.runs import evaluate, presets
 
 N_INPUTS, N_SAMPLES = 200, 32
 
@@ -19,10 +20,13 @@ def test_digits():
 def test_shipped_models_load_with_their_training_record(task):
     for kind in ("pwae", "cvae", "mse"):
         m = pw.load(presets.default_path(task, kind))
-        assert m.config.task == task and m.train_config is not None
+        assert m.config.task == task and m.config.kind == kind and m.train_config is not None
+        assert m.train_config.task == task and m.train_config.model == m.config
         assert m.metrics["train_seconds"] <= 600  # trained in at most 10 minutes
+        assert m.metrics["history"][-1]["total"] < m.metrics["history"][0]["total"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setting", evaluate.DENOISE_SETTINGS + evaluate.INPAINT_SETTINGS,
                          ids=evaluate.setting_name)
 def test_pwae_samples_beat_the_point_estimate(setting, test_digits):

@@ -15,7 +15,7 @@ from ..config import CouplingConfig, VectorCVAEConfig
 from ..models import CouplingPWAE, VectorCVAE
 from .loop import FitResult, optimise
 
-# Settings that recover closed-form Gaussian OT maps to ~3-6% (tests/test_coupling.py): a tied
+# Settings that recover closed-form Gaussian OT maps to 6-8% (tests/runs/test_fitting.py): a tied
 # start (D_y = D_x), lambda_joint ramped up from 0 over the first 30% of training, a strong
 # marginal constraint and a cosine learning-rate decay. The coupling PWAE paper's own settings
 # (lambdas 10, constant lr, independent inits) got stuck in a reflected coupling in 2-D.

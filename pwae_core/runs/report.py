@@ -32,7 +32,10 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
     compared = {model.config.kind: model}
     for p in (default_baselines(task) if baselines is None else baselines):
         m = models.load(p)
-        compared[m.config.kind if m.config.kind not in compared else Path(p).stem] = m
+        name = m.config.kind
+        while name in compared:                 # a second model of a kind: its file's name
+            name = Path(p).stem if name == m.config.kind else name + "'"
+        compared[name] = m
     for m in compared.values():
         m.config.project = m.config.project and not raw
     clf = _load_optional(classifier)
@@ -42,10 +45,11 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
     results = evaluate.compare(compared, x, labels, task, n_samples, clf)
     stem = Path(ckpt).stem + ("-raw" if raw else "")
     paths = evaluate.write_report(results, out, stem)
+    example = x[3:4] if len(x) > 3 else x[:1]          # test digit 3 (fewer inputs: the first)
     for s in evaluate.settings_for(task):
         name = evaluate.setting_name(s).replace("=", "-")
         png = Path(out) / f"{stem}-{name}.png"
-        evaluate.figure(model, x[3:4], s, seed=3).save(png)
+        evaluate.figure(model, example, s, seed=3).save(png)
         paths[name] = png
     return {"checkpoint": str(ckpt), "task": task, "n_inputs": len(x), "n_samples": n_samples,
             "classifier": clf is not None, "seconds": round(time.time() - t0, 1),

@@ -47,8 +47,16 @@ def _write_state(path, model, opt, cfg, step, gen, result: FitResult) -> None:
     checkpoint.write(path, tensors, meta)
 
 
-def _read_state(path, model, gen) -> Resume:
+RESUMABLE_CHANGES = ("steps", "checkpoint_every", "threads")   # may differ on resume
+
+
+def _read_state(path, model, gen, cfg: TrainConfig) -> Resume:
     tensors, meta = checkpoint.read(path)
+    saved, now = TrainConfig.from_dict(meta["train_config"]).to_dict(), cfg.to_dict()
+    changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and saved.get(k) != now[k])
+    if changed:
+        raise ValueError(f"{path} was written with other settings ({', '.join(changed)}); "
+                         "resume with the same flags, or delete the file to start over")
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     state: dict = {}
     for k, v in tensors.items():
@@ -78,7 +86,7 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True,
     images, labels = data.mnist("train", root=cfg.mnist_dir or None)
     model = models.build(cfg.model)
     sp = state_path(out) if out else None
-    start = _read_state(sp, model, gen) if resume and sp is not None and sp.exists() else None
+    start = _read_state(sp, model, gen, cfg) if resume and sp is not None and sp.exists() else None
 
     def loss_at(step: int) -> dict:
         idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)

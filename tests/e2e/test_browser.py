@@ -3,7 +3,8 @@
 They load the page, run the digits panel, move the sigma and eps sliders, draw a mask
 stroke, and check that the outputs change; each tab is screenshotted into
 ``$PWAE_SCREENSHOTS`` (default: a temp folder; ``PWAE_SCREENSHOTS=assets`` refreshes the
-README's pictures). Skipped when chromium is not installed (.ci/run installs it).
+README's pictures). Marked ``browser`` (deselect with -m "not browser"); skipped when
+chromium is not installed (.ci/run installs it).
 """
 import os
 from pathlib import Path
@@ -15,8 +16,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
 # .ci/run sets PWAE_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skip
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("PWAE_REQUIRE_BROWSER"),
-                                reason="Debian chromium not installed (apt-get install chromium)")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("PWAE_REQUIRE_BROWSER"),
+                                 reason="Debian chromium not installed (apt-get install chromium)")]
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +108,26 @@ def test_drawn_mask_hides_a_region(page, shots):
     page.screenshot(path=str(shots / "app-inpaint.png"), full_page=True)
 
 
-@pytest.mark.parametrize("tab, ready", [("Sphere OT", "#sphere_scores"), ("Posterior", "#post_scores"),
-                                        ("About", None)])
-def test_other_tabs_render(page, shots, tab, ready):
+TABS = [  # tab, element whose text is filled in, words it shows, plot, legend entries drawn
+    ("Sphere OT", "#sphere_scores", ["MG =", "ED =", "MG + 10 ED ="], "#sphere_plot",
+     ["x ~ mu", "y ~ nu", "learned map x -> M(x)", "exact minibatch OT"]),
+    ("Posterior", "#post_scores", ["conditional ED", "PWAE", "cVAE"], "#post_plot",
+     ["F x = y", "PWAE", "cVAE"]),                           # a contour has no legend entry
+    ("About", None, ["Paired Wasserstein Autoencoders for Conditional Sampling"], None, []),
+]
+
+
+@pytest.mark.parametrize("tab, ready, words, plot, legend", TABS, ids=[t[0] for t in TABS])
+def test_other_tabs_render(page, shots, tab, ready, words, plot, legend):
     page.get_by_role("tab", name=tab).click()
     if ready:
         page.wait_for_function(f"() => document.querySelector('{ready}').innerText.length > 10")
+        page.wait_for_function(f"() => document.querySelectorAll('{plot} .legendtext').length >= {len(legend)}")
         page.wait_for_timeout(1500)                              # plotly draws after the data
+        drawn = page.locator(f"{plot} .legendtext").evaluate_all("els => els.map(e => e.textContent)")
+        assert drawn == legend
+    text = page.locator(ready).inner_text() if ready else page.get_by_role("tabpanel").inner_text()
+    assert all(w in text for w in words), text
     page.screenshot(path=str(shots / f"app-{tab.split()[0].lower()}.png"), full_page=True)
 
 

@@ -1,0 +1,166 @@
+"""The coupling PWAE (models.coupling): shapes, loss (4), costs (named, c_F, a user callable),
+scores, bad input and model files. Training is tested in tests/runs/test_fitting.py."""
+import pytest
+import torch
+
+import pwae_core as pw
+from pwae_core import costs, metrics
+from pwae_core.config import CouplingConfig
+from pwae_core.models.coupling import CouplingPWAE
+
+L1 = lambda u, v: (u - v).abs().sum(1)  # noqa: E731  a per-pair cost (B,)
+
+
+def model(**kw):
+    torch.manual_seed(0)
+    return CouplingPWAE(CouplingConfig(**{"dim_x": 3, "dim_y": 3, **kw}))
+
+
+def _gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def test_maps_and_samples_have_the_documented_shapes():
+    m = model(stochastic=True)
+    x = torch.randn(5, 3, generator=_gen(1))
+    assert m.transport_xy(x).shape == (5, 3) and m.transport_yx(x).shape == (5, 3)
+    assert m.sample_x_given_y(x, 7).shape == (5, 7, 3)
+    assert m.sample_y_given_x(x, 2).shape == (5, 2, 3)
+    assert torch.equal(m.map_x_given_y(x), m.transport_yx(x))
+    xs, ys = m.sample_joint(11)
+    assert xs.shape == (11, 3) and ys.shape == (11, 3)
+
+
+def test_stochastic_samples_vary_and_deterministic_ones_do_not():
+    y = torch.randn(2, 3, generator=_gen(1))
+    assert model(stochastic=True).sample_x_given_y(y, 8, _gen(0)).std(1).min() > 0
+    assert model().sample_x_given_y(y, 8).std(1).max() == 0
+
+
+def test_sphere_decoders_and_uniform_prior():
+    m = model(sphere=True, prior="uniform")
+    xs, ys = m.sample_joint(100, _gen(0))
+    assert torch.allclose(xs.norm(dim=1), torch.ones(100), atol=1e-5)
+    assert torch.allclose(ys.norm(dim=1), torch.ones(100), atol=1e-5)
+    z = m.prior(1000, _gen(1))
+    assert z.min() >= 0 and z.max() <= 1 and abs(float(z.mean()) - 0.5) < 0.05
+
+
+def test_tied_initialisation_starts_with_equal_maps():
+    x = torch.randn(4, 3, generator=_gen(1))
+    tied, untied = model(), model(tie_init=False)
+    assert torch.equal(tied.encode_x(x), tied.encode_y(x))
+    assert not torch.equal(untied.encode_x(x), untied.encode_y(x))
+
+
+def test_loss_is_equation_4():
+    m = model(lambda_joint=3.0, lambda_wae=2.0)
+    g = _gen(0)
+    x, y = torch.randn(64, 3, generator=_gen(1)), torch.randn(64, 3, generator=_gen(2))
+    t = m.loss(x, y, g)
+    want = t["coupling"] + 3 * (t["rec_x"] + t["rec_y"] + 2 * (t["wae_x"] + t["wae_y"]))
+    assert torch.allclose(t["total"], want)
+    t0 = model(lambda_joint=0.0).loss(x, y, g)
+    assert torch.equal(t0["total"], t0["coupling"])
+
+
+def test_joint_warmup_ramps_lambda_joint():
+    m = model(joint_warmup=0.5, lambda_joint=4.0)
+    x, y = torch.randn(32, 3, generator=_gen(1)), torch.randn(32, 3, generator=_gen(2))
+    at = {f: m.loss(x, y, _gen(0), frac=f) for f in (0.0, 0.25, 1.0)}
+    joint = lambda t: t["rec_x"] + t["rec_y"] + m.config.lambda_wae * (t["wae_x"] + t["wae_y"])  # noqa: E731
+    assert torch.equal(at[0.0]["total"], at[0.0]["coupling"])
+    assert torch.allclose(at[0.25]["total"], at[0.25]["coupling"] + 2.0 * joint(at[0.25]))
+    assert torch.allclose(at[1.0]["total"], at[1.0]["coupling"] + 4.0 * joint(at[1.0]))
+
+
+def test_c_F_cost_uses_the_operator():
+    F = torch.tensor([[1.0, 2.0]])
+    m = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=1, cost="c_F"), F)
+    x, y = torch.tensor([[1.0, 1.0]]), torch.tensor([[1.0]])
+    assert torch.allclose(m.cost(x, y), torch.tensor([4.0]))
+
+
+def test_a_user_callable_cost_is_given_to_the_constructor_or_use_cost():
+    cfg = CouplingConfig(dim_x=2, dim_y=2, cost="callable")
+    x, y = torch.randn(5, 2, generator=_gen(1)), torch.randn(5, 2, generator=_gen(2))
+    assert torch.equal(CouplingPWAE(cfg, cost=L1).cost(x, y), L1(x, y))
+    m = CouplingPWAE(cfg)
+    assert m.use_cost(L1) is m and torch.equal(m.cost(x, y), L1(x, y))
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=3)), "dim_x == dim_y"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=1, cost="c_F"), torch.ones(2, 2)),
+     r"F must have shape \(dim_y, dim_x\) = \(1, 2\)"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="manhattan")), "unknown cost"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, divergence="kl")), "unknown divergence"),
+    (lambda: model().use_cost(L1), "configured with cost 'callable'"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="callable")).use_cost("l1"),
+     "takes a callable"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="callable")).cost(
+        torch.zeros(1, 2), torch.zeros(1, 2)), "use_cost"),
+    (lambda: CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="callable"),
+                          cost=lambda u, v: (u - v) ** 2).cost(torch.zeros(3, 2), torch.zeros(3, 2)),
+     r"shape \(B,\)"),
+])
+def test_bad_models_and_costs_are_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("bad, match", [(torch.zeros(4, 2), r"x must have shape \(N, 3\)"),
+                                        (torch.full((4, 3), float("inf")), "x contains NaN")],
+                         ids=["wrong-d", "inf"])
+def test_maps_route_bad_input_to_value_errors(bad, match):
+    with pytest.raises(ValueError, match=match):
+        model().transport_xy(bad)
+
+
+def test_bad_sample_count_is_a_value_error():
+    with pytest.raises(ValueError, match="n must be"):
+        model().sample_joint(0)
+
+
+@pytest.mark.parametrize("cost", ["sqeuclidean", "c_F", "callable"])
+def test_scores_are_the_monge_gap_of_both_maps_and_the_ed_of_both_marginals(cost):
+    """MG = mean of MG(x -> M_xy(x)) and MG(y -> M_yx(y)) under the model's own cost (with
+    its arguments in (x, y) order both ways); ED = mean of both marginals' energy distance."""
+    d_y = 1 if cost == "c_F" else 3
+    F = torch.tensor([[0.6, 0.8, 0.0]])
+    kw = {"c_F": dict(F=F), "callable": dict(cost=L1)}.get(cost, {})
+    torch.manual_seed(0)
+    m = CouplingPWAE(CouplingConfig(dim_x=3, dim_y=d_y, cost=cost), **kw)
+    x, y = torch.randn(64, 3, generator=_gen(1)), torch.randn(64, d_y, generator=_gen(2))
+    got = m.scores(x, y, _gen(3))
+    xs, ys = m.sample_joint(64, _gen(3))
+    fn = costs.get(L1 if cost == "callable" else cost, F)
+    mg = (metrics.monge_gap(x, m.transport_xy(x), fn)
+          + metrics.monge_gap(y, m.transport_yx(y), lambda a, b: fn(b, a)))
+    ed = metrics.energy_distance(x, xs) + metrics.energy_distance(y, ys)
+    assert set(got) == {"MG", "ED"}
+    assert got["MG"] == pytest.approx(0.5 * float(mg), abs=1e-6) and got["MG"] > -1e-6
+    assert got["ED"] == pytest.approx(0.5 * float(ed), rel=1e-6) and got["ED"] > 0
+
+
+def test_round_trip_keeps_maps_F_and_extra(tmp_path):
+    F = torch.tensor([[0.6, 0.8]])
+    torch.manual_seed(0)
+    m = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=1, cost="c_F", stochastic=True), F)
+    m.info.extra = {"sigma": 0.1}
+    pw.save(m, tmp_path / "c.safetensors")
+    back = pw.load(tmp_path / "c.safetensors")
+    y = torch.randn(4, 1, generator=_gen(1))
+    assert isinstance(back, pw.CouplingPWAE) and back.extra == {"sigma": 0.1}
+    assert torch.equal(back.F, F) and torch.equal(back.transport_yx(y), m.transport_yx(y))
+    assert torch.equal(back.sample_x_given_y(y, 3, _gen(0)), m.sample_x_given_y(y, 3, _gen(0)))
+
+
+def test_a_callable_cost_is_not_saved_and_loading_says_so(tmp_path):
+    m = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="callable"), cost=L1)
+    pw.save(m, tmp_path / "c.safetensors")
+    back = pw.load(tmp_path / "c.safetensors")
+    with pytest.raises(ValueError, match="callable cost.*use_cost"):
+        back.cost(torch.zeros(1, 2), torch.zeros(1, 2))
+    x = torch.randn(3, 2, generator=_gen(1))
+    assert torch.equal(back.use_cost(L1).cost(x, x + 1), torch.full((3,), 2.0))

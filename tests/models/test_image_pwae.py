@@ -1,0 +1,128 @@
+"""The image PWAE (models.image_pwae): its loss, latent directions D_x(eps v, z2), batched
+decodes, principal directions, mirrors and the decoder that reads the operator parameters."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+import pwae_core as pw
+from pwae_core import masks
+from pwae_core.config import TrainConfig
+from pwae_core.models import PairedWAE, build
+
+TASKS = ["mnist-denoise", "mnist-inpaint"]
+KW = {"mnist-denoise": {"sigma": 0.5}, "mnist-inpaint": {}}
+
+
+def _gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _y(model, B=3):
+    x = torch.rand(B, 1, 28, 28, generator=_gen(0))
+    if model.op.name == "denoise":
+        return model.observe(x, _gen(1), sigma=0.5)
+    return model.observe(x, mask=masks.named_mask("left"))
+
+
+def _pwae(tiny_config, task="mnist-denoise", **kw):
+    """A tiny PWAE whose D_x outputs lie inside (0, 1) (not clamped), so every latent moves them."""
+    torch.manual_seed(0)
+    model = build(dataclasses.replace(tiny_config("pwae", task), **kw)).eval()
+    with torch.no_grad():
+        model.dec_x.net[-1].bias.fill_(0.5)
+    return model
+
+
+def test_loss_terms_and_their_weighted_total(tiny_config):
+    model = _pwae(tiny_config)
+    cfg = TrainConfig(lambda_agree=2.0, lambda_wae=3.0, lambda_moments=0.5, lambda_es=4.0,
+                      lambda_fid=0.25, lambda_rec_y=0.1)
+    t = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
+    assert set(t) == {"rec_x", "agree", "wae", "moments", "es", "fid", "rec_y", "total"}
+    assert all(v.ndim == 0 and torch.isfinite(v) for v in t.values())
+    want = (t["rec_x"] + 2 * t["agree"] + 3 * t["wae"] + 0.5 * t["moments"] + 4 * t["es"]
+            + 0.25 * t["fid"] + 0.1 * t["rec_y"])
+    assert torch.allclose(t["total"], want)
+    again = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
+    assert torch.equal(again["total"], t["total"])               # seeded by the generator
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_directions_along_v_and_mirrors(tiny_config, task):
+    model = _pwae(tiny_config, task)
+    y, v = _y(model), torch.randn(model.d1, generator=_gen(4))
+    cond = model.condition(y, **KW[task])
+    one = model.along(cond, 1.5, v)
+    strip = model.along(cond, torch.linspace(-3, 3, 7), v)
+    assert one.shape == (3, 1, 28, 28) and strip.shape == (3, 7, 1, 28, 28)
+    assert torch.allclose(strip[:, 3], model.most_likely(cond), atol=1e-6)    # eps = 0
+    assert torch.allclose(model.along(cond, 1.5, 10 * v), one)               # only v's direction counts
+    assert torch.equal(model.direction_x_given_y(y, 1.5, v, **KW[task]), one)
+    assert not torch.allclose(strip[:, 0], strip[:, 6])
+    x = torch.rand(2, 1, 28, 28, generator=_gen(7))
+    kw = {"sigma": 0.5} if task == "mnist-denoise" else {"mask": np.ones((28, 28))}
+    assert model.sample_y_given_x(x, 4, _gen(0), **kw).shape == (2, 4, 1, 28, 28)
+    xs, ys = model.sample_joint(6, _gen(0))
+    assert xs.shape == ys.shape == (6, 1, 28, 28) and xs.min() >= 0 and xs.max() <= 1
+
+
+def test_decode_latents_is_one_batched_decode_of_every_latent(tiny_config):
+    model = _pwae(tiny_config, decoder_sees_p=True)
+    cond = model.condition(_y(model), sigma=0.5)
+    z1 = torch.randn(5, model.d1, generator=_gen(5))
+    out = model.decode_latents(cond, z1)
+    assert out.shape == (3, 5, 1, 28, 28)
+    z2, p = cond.code
+    for k in range(5):
+        one = model.decode_x(z1[k].expand(3, -1), z2, p)
+        assert torch.allclose(out[:, k], one, atol=1e-6)
+    assert torch.allclose(model.decode_latents(cond, torch.zeros(1, model.d1))[:, 0],
+                          model.most_likely(cond), atol=1e-6)
+
+
+def test_principal_directions_are_the_top_singular_vectors(tiny_config):
+    """Orthonormal, and the first one moves D_x most: |J^T v1| is the top singular value of
+    the central-difference Jacobian J (rows (D_x(e_i) - D_x(-e_i)) / 2), built here axis by axis."""
+    model = _pwae(tiny_config)
+    cond = model.condition(_y(model, 1), sigma=0.5)
+    V = model.principal_directions(cond, k=3)
+    assert V.shape == (3, model.d1) and torch.allclose(V @ V.T, torch.eye(3), atol=1e-5)
+    eye = torch.eye(model.d1)
+    J = torch.stack([(model.along(cond, 1.0, e) - model.along(cond, -1.0, e))[0].flatten() / 2
+                     for e in eye])                                      # (d1, P)
+    s = torch.linalg.svdvals(J)
+    assert torch.allclose((J.T @ V.T).norm(dim=0), s[:3], rtol=1e-4)
+    assert (J.T @ V[0]).norm() >= (J.T @ eye).norm(dim=0).max() - 1e-6
+
+
+@pytest.mark.parametrize("v, eps, match", [
+    (torch.zeros(4), 1.0, "v must"),                      # zero
+    (torch.ones(5), 1.0, "v must"),                       # wrong length (d1 = 4)
+    (torch.tensor([1.0, 0, 0, float("nan")]), 1.0, "v must"),
+    (torch.ones(4), torch.zeros(2, 2), "eps must"),
+    (torch.ones(4), float("inf"), "eps must"),
+])
+def test_bad_directions_are_value_errors(tiny_config, v, eps, match):
+    model = _pwae(tiny_config)
+    with pytest.raises(ValueError, match=match):
+        model.direction_x_given_y(_y(model), eps, v, sigma=0.5)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_decoder_that_sees_the_operator_parameters(tiny_config, task, tmp_path):
+    """decoder_sees_p: the whole public API works, D_x's output depends on p (noise level /
+    mask) for a fixed code, and the flag survives a checkpoint round trip."""
+    model = _pwae(tiny_config, task, decoder_sees_p=True)
+    y = _y(model)
+    assert model.posterior(y, 4, **KW[task]).samples.shape == (3, 4, 1, 28, 28)
+    strip = model.direction_x_given_y(y, torch.zeros(2), torch.ones(model.d1), **KW[task])
+    assert strip.shape == (3, 2, 1, 28, 28)
+    z1, z2 = torch.zeros(1, model.d1), torch.randn(1, model.d2, generator=_gen(6))
+    p1, p2 = torch.full((1, 1, 28, 28), 0.2), torch.full((1, 1, 28, 28), 1.0)
+    assert not torch.equal(model.decode_x(z1, z2, p1), model.decode_x(z1, z2, p2))
+    pw.save(model, tmp_path / "m.safetensors")
+    back = pw.load(tmp_path / "m.safetensors")
+    assert isinstance(back, PairedWAE) and back.config.decoder_sees_p
+    assert torch.equal(back.map_x_given_y(y, **KW[task]), model.map_x_given_y(y, **KW[task]))

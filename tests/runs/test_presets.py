@@ -1,0 +1,35 @@
+"""Presets (runs.presets): the shipped checkpoints' training settings and file names."""
+import pytest
+
+from pwae_core.checkpoint import SHIPPED
+from pwae_core.runs import presets
+
+VALID = [(t, k) for t in ("mnist-denoise", "mnist-inpaint") for k in ("pwae", "cvae", "mse")] + \
+    [("mnist-classifier", "classifier")]
+
+
+@pytest.mark.parametrize("task, kind", VALID)
+def test_every_valid_pair_has_a_preset_and_a_shipped_path(task, kind):
+    cfg = presets.train_config(task, kind)
+    assert cfg.task == task and cfg.model.kind == kind and cfg.steps == (2000 if kind == "classifier" else 2800)
+    assert cfg.model.task == (task if kind != "classifier" else "mnist-denoise")
+    path = presets.default_path(task, kind)
+    assert path.parent == SHIPPED and path.name == {
+        "pwae": f"{task}.safetensors", "classifier": "mnist-classifier.safetensors"}.get(
+        kind, f"{task}-{kind}.safetensors")
+
+
+def test_the_denoising_pwae_preset():
+    cfg = presets.train_config("mnist-denoise", "pwae")
+    assert (cfg.lr, cfg.lambda_fid, cfg.lambda_wae) == (1e-3, 0.0, 20.0)
+    assert (cfg.model.d1, cfg.model.d2, cfg.model.d3, cfg.model.decoder_sees_p) == (16, 48, 8, True)
+    assert presets.train_config("mnist-inpaint", "pwae").model.d2 == 32
+
+
+@pytest.mark.parametrize("task, kind, match", [("mnist-deblur", "pwae", "unknown task/kind"),
+                                               ("mnist-denoise", "gan", "unknown task/kind"),
+                                               ("mnist-denoise", "classifier", "mnist-classifier --kind classifier"),
+                                               ("mnist-classifier", "pwae", "mnist-classifier --kind classifier")])
+def test_invalid_pairs_are_value_errors(task, kind, match):
+    with pytest.raises(ValueError, match=match):
+        presets.train_config(task, kind)
