@@ -34,6 +34,20 @@ def tiny_config():
     return make
 
 
+@pytest.fixture
+def observe_y():
+    """y for a conditional image model: B random images, noisy at sigma 0.5 (denoising) or
+    with the left half hidden (inpainting)."""
+    from pwae_core import masks
+
+    def make(model, B=3):
+        x = torch.rand(B, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+        if model.op.name == "denoise":
+            return model.observe(x, torch.Generator().manual_seed(1), sigma=0.5)
+        return model.observe(x, mask=masks.named_mask("left"))
+    return make
+
+
 def _free_port() -> int:
     import socket
     with socket.socket() as s:

@@ -21,13 +21,6 @@ def _gen(seed):
     return torch.Generator().manual_seed(seed)
 
 
-def _y(model, B=3):
-    x = torch.rand(B, 1, 28, 28, generator=_gen(0))
-    if model.op.name == "denoise":
-        return model.observe(x, _gen(1), sigma=0.5)
-    return model.observe(x, mask=masks.named_mask("left"))
-
-
 def _live(model):
     """Untrained decoders output mostly negative values that clamp to 0; a bias of 0.5 on
     the last layer puts the outputs inside (0, 1), where samples differ visibly."""
@@ -45,9 +38,9 @@ def model_task(request, tiny_config):
     return _live(build(tiny_config(kind, task)).eval()), task
 
 
-def test_condition_holds_the_packed_observation_and_its_code(model_task):
+def test_condition_holds_the_packed_observation_and_its_code(model_task, observe_y):
     model, task = model_task
-    y = _y(model)
+    y = observe_y(model)
     cond = model.condition(y, **KW[task])
     assert isinstance(cond, Condition) and cond.batch == 3 and cond.obs.shape == (3, 2, 28, 28)
     assert torch.equal(cond.obs[:, :1], y[:, :1] if task == "mnist-inpaint" else y)
@@ -56,9 +49,9 @@ def test_condition_holds_the_packed_observation_and_its_code(model_task):
     assert torch.equal(p, want)
 
 
-def test_every_output_is_a_decode_of_one_condition(model_task):
+def test_every_output_is_a_decode_of_one_condition(model_task, observe_y):
     model, task = model_task
-    y = _y(model)
+    y = observe_y(model)
     cond = model.condition(y, **KW[task])
     s = model.samples(cond, 5, _gen(3))
     assert s.shape == (3, 5, 1, 28, 28) and s.min() >= 0 and s.max() <= 1
@@ -72,33 +65,33 @@ def test_every_output_is_a_decode_of_one_condition(model_task):
     assert torch.equal(model.map_x_given_y(y, **KW[task]), post.map)
 
 
-def test_posterior_reads_by_key_but_is_not_a_mutable_dict(tiny_config):
+def test_posterior_reads_by_key_but_is_not_a_mutable_dict(tiny_config, observe_y):
     model = build(tiny_config()).eval()
-    post = model.posterior(_y(model), 4, _gen(0), sigma=0.5)
+    post = model.posterior(observe_y(model), 4, _gen(0), sigma=0.5)
     assert post["mean"] is post.mean and post["map"] is post.map
     with pytest.raises(TypeError):
         post["mean"] = torch.zeros(1)
 
 
 @pytest.mark.parametrize("kind", ["pwae", "cvae"])
-def test_seeded_samples_repeat_and_differ_between_seeds(tiny_config, kind):
+def test_seeded_samples_repeat_and_differ_between_seeds(tiny_config, kind, observe_y):
     model = _live(build(tiny_config(kind)).eval())
-    cond = model.condition(_y(model), sigma=0.5)
+    cond = model.condition(observe_y(model), sigma=0.5)
     a, b, c = (model.samples(cond, 4, _gen(s)) for s in (3, 3, 4))
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert model.posterior(cond, 8, _gen(0)).std.max() > 0
 
 
-def test_one_sample_has_zero_std(tiny_config):
+def test_one_sample_has_zero_std(tiny_config, observe_y):
     model = build(tiny_config()).eval()
-    post = model.posterior(_y(model), 1, _gen(0), sigma=0.5)
+    post = model.posterior(observe_y(model), 1, _gen(0), sigma=0.5)
     assert torch.equal(post.std, torch.zeros(3, 1, 28, 28)) and torch.equal(post.mean, post.samples[:, 0])
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_inpainting_outputs_keep_the_observed_pixels(tiny_config, kind):
+def test_inpainting_outputs_keep_the_observed_pixels(tiny_config, kind, observe_y):
     model = build(tiny_config(kind, "mnist-inpaint")).eval()
-    y = _y(model)                                   # left half hidden
+    y = observe_y(model)                                   # left half hidden
     s = model.sample_x_given_y(y, 4)
     obs_pixels = y[:, None, :1, :, 14:].expand_as(s[..., 14:])
     assert torch.equal(s[..., 14:], obs_pixels)
@@ -107,9 +100,9 @@ def test_inpainting_outputs_keep_the_observed_pixels(tiny_config, kind):
     assert not torch.equal(model.sample_x_given_y(y, 4)[..., 14:], obs_pixels)
 
 
-def test_denoising_projection_is_identity(tiny_config):
+def test_denoising_projection_is_identity(tiny_config, observe_y):
     model = build(tiny_config()).eval()
-    y = _y(model)
+    y = observe_y(model)
     a = model.map_x_given_y(y, sigma=0.5)
     model.config.project = False
     assert torch.equal(a, model.map_x_given_y(y, sigma=0.5))
@@ -128,9 +121,9 @@ def test_observe_simulates_what_the_model_is_given(tiny_config):
     assert den.y_shape == (1, 28, 28) and inp.y_shape == (2, 28, 28)
 
 
-def test_denoiser_refuses_sigma_outside_its_trained_range(tiny_config, tmp_path):
+def test_denoiser_refuses_sigma_outside_its_trained_range(tiny_config, tmp_path, observe_y):
     model = build(tiny_config(sigma_min=0.2, sigma_max=0.8)).eval()
-    y = _y(model)
+    y = observe_y(model)
     model.sample_x_given_y(y, 2, sigma=0.8)
     with pytest.raises(ValueError, match=r"trained range \[0.2, 0.8\]"):
         model.sample_x_given_y(y, 2, sigma=1.0)
@@ -155,19 +148,19 @@ BAD = [
 
 
 @pytest.mark.parametrize("mutate,kw,msg", BAD)
-def test_bad_observations_raise_clear_value_errors(tiny_config, mutate, kw, msg):
+def test_bad_observations_raise_clear_value_errors(tiny_config, mutate, kw, msg, observe_y):
     model = build(tiny_config()).eval()
     with pytest.raises(ValueError, match=msg):
-        model.sample_x_given_y(mutate(_y(model).clone()), 4, **kw)
+        model.sample_x_given_y(mutate(observe_y(model).clone()), 4, **kw)
 
 
-def test_bad_sample_count_and_mask_are_value_errors(tiny_config):
+def test_bad_sample_count_and_mask_are_value_errors(tiny_config, observe_y):
     model = build(tiny_config()).eval()
     with pytest.raises(ValueError, match="n must be"):
-        model.posterior(_y(model), 0, sigma=0.5)
+        model.posterior(observe_y(model), 0, sigma=0.5)
     inp = build(tiny_config("pwae", "mnist-inpaint")).eval()
     with pytest.raises(ValueError, match="y must have shape"):
-        inp.condition(_y(model))                    # a denoising observation has no mask
+        inp.condition(observe_y(model))                    # a denoising observation has no mask
     with pytest.raises(ValueError, match="mask"):
         inp.observe(torch.zeros(2, 1, 28, 28), mask=np.ones((27, 28)))
 

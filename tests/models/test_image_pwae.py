@@ -7,7 +7,6 @@ import pytest
 import torch
 
 import pwae_core as pw
-from pwae_core import masks
 from pwae_core.config import TrainConfig
 from pwae_core.models import PairedWAE, build
 
@@ -17,13 +16,6 @@ KW = {"mnist-denoise": {"sigma": 0.5}, "mnist-inpaint": {}}
 
 def _gen(seed):
     return torch.Generator().manual_seed(seed)
-
-
-def _y(model, B=3):
-    x = torch.rand(B, 1, 28, 28, generator=_gen(0))
-    if model.op.name == "denoise":
-        return model.observe(x, _gen(1), sigma=0.5)
-    return model.observe(x, mask=masks.named_mask("left"))
 
 
 def _pwae(tiny_config, task="mnist-denoise", **kw):
@@ -50,9 +42,9 @@ def test_loss_terms_and_their_weighted_total(tiny_config):
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_directions_along_v_and_mirrors(tiny_config, task):
+def test_directions_along_v_and_mirrors(tiny_config, task, observe_y):
     model = _pwae(tiny_config, task)
-    y, v = _y(model), torch.randn(model.d1, generator=_gen(4))
+    y, v = observe_y(model), torch.randn(model.d1, generator=_gen(4))
     cond = model.condition(y, **KW[task])
     one = model.along(cond, 1.5, v)
     strip = model.along(cond, torch.linspace(-3, 3, 7), v)
@@ -68,9 +60,9 @@ def test_directions_along_v_and_mirrors(tiny_config, task):
     assert xs.shape == ys.shape == (6, 1, 28, 28) and xs.min() >= 0 and xs.max() <= 1
 
 
-def test_decode_latents_is_one_batched_decode_of_every_latent(tiny_config):
+def test_decode_latents_is_one_batched_decode_of_every_latent(tiny_config, observe_y):
     model = _pwae(tiny_config, decoder_sees_p=True)
-    cond = model.condition(_y(model), sigma=0.5)
+    cond = model.condition(observe_y(model), sigma=0.5)
     z1 = torch.randn(5, model.d1, generator=_gen(5))
     out = model.decode_latents(cond, z1)
     assert out.shape == (3, 5, 1, 28, 28)
@@ -82,11 +74,11 @@ def test_decode_latents_is_one_batched_decode_of_every_latent(tiny_config):
                           model.most_likely(cond), atol=1e-6)
 
 
-def test_principal_directions_are_the_top_singular_vectors(tiny_config):
+def test_principal_directions_are_the_top_singular_vectors(tiny_config, observe_y):
     """Orthonormal, and the first one moves D_x most: |J^T v1| is the top singular value of
     the central-difference Jacobian J (rows (D_x(e_i) - D_x(-e_i)) / 2), built here axis by axis."""
     model = _pwae(tiny_config)
-    cond = model.condition(_y(model, 1), sigma=0.5)
+    cond = model.condition(observe_y(model, 1), sigma=0.5)
     V = model.principal_directions(cond, k=3)
     assert V.shape == (3, model.d1) and torch.allclose(V @ V.T, torch.eye(3), atol=1e-5)
     eye = torch.eye(model.d1)
@@ -104,18 +96,18 @@ def test_principal_directions_are_the_top_singular_vectors(tiny_config):
     (torch.ones(4), torch.zeros(2, 2), "eps must"),
     (torch.ones(4), float("inf"), "eps must"),
 ])
-def test_bad_directions_are_value_errors(tiny_config, v, eps, match):
+def test_bad_directions_are_value_errors(tiny_config, v, eps, match, observe_y):
     model = _pwae(tiny_config)
     with pytest.raises(ValueError, match=match):
-        model.direction_x_given_y(_y(model), eps, v, sigma=0.5)
+        model.direction_x_given_y(observe_y(model), eps, v, sigma=0.5)
 
 
 @pytest.mark.parametrize("task", TASKS)
-def test_decoder_that_sees_the_operator_parameters(tiny_config, task, tmp_path):
+def test_decoder_that_sees_the_operator_parameters(tiny_config, task, tmp_path, observe_y):
     """decoder_sees_p: the whole public API works, D_x's output depends on p (noise level /
     mask) for a fixed code, and the flag survives a checkpoint round trip."""
     model = _pwae(tiny_config, task, decoder_sees_p=True)
-    y = _y(model)
+    y = observe_y(model)
     assert model.posterior(y, 4, **KW[task]).samples.shape == (3, 4, 1, 28, 28)
     strip = model.direction_x_given_y(y, torch.zeros(2), torch.ones(model.d1), **KW[task])
     assert strip.shape == (3, 2, 1, 28, 28)
