@@ -1,4 +1,4 @@
-"""pwae app: layout and wiring only; every callback is a thin call into pwae_core.
+"""pwae app: layout and wiring only; every callback is a thin call into pwae_core.views.
 
     python app.py            # http://127.0.0.1:7860, offline, shipped checkpoints
 """
@@ -7,28 +7,40 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio rebuilds a pandas summary of every recorded event after each request (for its
+# monitoring page, unused here): measured, it grows with the number of requests served.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1000")
+
+import functools  # noqa: E402
+import logging  # noqa: E402
 
 import gradio as gr  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-import pwae_core as pw  # noqa: E402
 from pwae_core import images  # noqa: E402
-from pwae_core.views import digits, ot  # noqa: E402
+from pwae_core.views import components as C, digits, ot, page  # noqa: E402
+from pwae_core.views.components import user_error  # noqa: E402
 
-torch.set_num_threads(2)
+# Measured (benchmarks/bench_app.py --serve, 16 clients x 25 panels on 2 cores): two requests
+# at a time with one torch thread each serve 30 req/s, p95 0.69-0.71 s; two threads each
+# 26 req/s, p95 0.79-0.80 s; one at a time with two threads 23 req/s, p95 0.84-0.86 s.
+torch.set_num_threads(1)
+if not logging.getLogger("pwae.app").handlers:                # a user's mistake: one line each
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s pwae: %(message)s"))
+    logging.getLogger("pwae.app").addHandler(_handler)
+    logging.getLogger("pwae.app").setLevel(logging.INFO)
 MODELS, OT, LOAD_ERRORS = {}, {}, []
-try:
-    MODELS.update(digits.load_digit_models())
-except (FileNotFoundError, ValueError) as e:
-    LOAD_ERRORS.append(str(e))
-try:
-    OT.update(ot.load_ot_models())
-except (FileNotFoundError, ValueError) as e:
-    LOAD_ERRORS.append(str(e))
-TEST_X = pw.data.mnist("test")[0][:24, 0].numpy()          # (24, 28, 28) gallery of test digits
-EXAMPLES = [np.kron(d, np.ones((4, 4))) for d in TEST_X]
+for target, loader in ((MODELS, digits.load_digit_models), (OT, ot.load_ot_models)):
+    try:
+        target.update(loader())
+    except (FileNotFoundError, ValueError) as e:
+        LOAD_ERRORS.append(str(e))
+EXAMPLES = digits.example_digits()                   # (20, 28, 28): two of every class
+LAUNCH = dict(css=page.CSS, js=page.JS)              # demo.launch(**LAUNCH, ...)
+QUEUE = dict(default_concurrency_limit=2, max_size=64)
 
 ABOUT = """
 **pwae** explores paired Wasserstein autoencoders (PWAE). Two autoencoders share a latent space,
@@ -43,76 +55,98 @@ tests are in the README.
 
 def _need(models: dict, what: str):
     if not models:
-        raise gr.Error(f"The {what} models are not available: {' '.join(LOAD_ERRORS)}")
+        raise user_error(f"The {what} models are not available: {' '.join(LOAD_ERRORS)}")
 
 
 def _errors(fn):
-    """Turn a ValueError from the library into a visible gr.Error (the app keeps serving)."""
+    """A user's mistake (ValueError, missing file) becomes a visible message and one log
+    line; the app keeps serving."""
+    @functools.wraps(fn)                       # Gradio names API parameters after fn's
     def wrapped(*args):
         try:
             return fn(*args)
         except (ValueError, FileNotFoundError) as e:
-            raise gr.Error(str(e)) from None
-    wrapped.__name__ = fn.__name__
+            raise user_error(str(e)) from None
     return wrapped
 
 
 # ------------------------------------------------------------------ digits callbacks
 
 def pick_digit(evt: gr.SelectData):
-    """Gallery click -> that test digit as the input image."""
-    return (np.kron(TEST_X[evt.index], np.ones((4, 4))) * 255).astype(np.uint8)
+    """Gallery click -> that example as the input image."""
+    return digits.as_picture(EXAMPLES[evt.index])
+
+
+def to_editor(img, preset="drawn"):
+    """Input digit -> the mask editor's background (strokes cleared, a preset's region kept),
+    280 x 280. Quiet on a bad image: the panel's run reports it once."""
+    try:
+        hide = digits.preset_mask(preset) if preset != "drawn" else None
+        return None if img is None else digits.editor_value(images.as_digit(img), None, hide)
+    except ValueError:
+        return gr.update()
 
 
 @_errors
-def to_editor(img):
-    """Input digit -> the editor's background (mask layer cleared), 280 x 280."""
-    if img is None:
-        return None
-    g = (np.kron(images.as_digit(img), np.ones((10, 10))) * 255).astype(np.uint8)   # (280, 280)
-    rgba = np.dstack([g, g, g, np.full_like(g, 255)])
-    return {"background": rgba, "layers": [], "composite": None}
+def add_preset(img, editor, preset):
+    """A mask preset is painted into the editor beside the user's strokes."""
+    if img is None or preset == "drawn":
+        return gr.update()
+    return digits.editor_value(images.as_digit(img), editor, digits.preset_mask(preset))
 
 
 @_errors
 def use_sketch(value):
     """Sketchpad strokes -> a centred 28 x 28 digit as the input image."""
-    return (np.kron(images.digit_from_sketch(value), np.ones((4, 4))) * 255).astype(np.uint8)
+    return digits.as_picture(images.digit_from_sketch(value))
+
+
+def show_task(task, preset):
+    """Only the controls of the chosen task are shown; inpainting starts from a preset mask."""
+    inpaint = task == "inpaint"
+    start = "left half" if inpaint and preset == "drawn" else preset
+    return (gr.update(visible=not inpaint), gr.update(visible=inpaint), gr.update(visible=inpaint),
+            start)
 
 
 @_errors
-def run_digits(img, task, sigma, editor, preset, n, seed):
-    """The digits panel: observation, most likely, mean, std map, samples, class histogram."""
+def run_digits(image, task, sigma, editor, preset, n, seed, pick, eps, draws=0):
+    """The digits panel and the scrub of its first direction, in one call."""
     _need(MODELS, "digits")
-    digit = images.as_digit(img, "digit")
-    mask = None
-    if task == "inpaint":
-        mask = digits.preset_mask(preset) if preset != "drawn" else images.mask_from_editor(editor)
-    p = digits.digits_panel(MODELS, digit, task, sigma, mask, n, seed)
+    p = digits.digits_panel(MODELS, images.as_digit(image, "image"), task, sigma,
+                            digits.mask_for(task, editor, preset), n, seed)
     for note in p["notes"]:
         gr.Warning(note)
-    hist = pd.DataFrame({"class": [str(c) for c in range(10)], "samples": p["classes"]})
-    return (p["observation"], p["map"], p["mean"], p["std"], p["samples"], hist, p["state"],
-            f"std map scale: 0 to {p['std_max']:.3f} (mean std {p['std_mean']:.3f})")
+    v, scrub = digits.direction(MODELS[task], p["state"], pick, seed, draws or 0, eps)
+    hist = pd.DataFrame({"digit class": [str(c) for c in range(10)], "samples": p["classes"]})
+    return (p["observation"], p["map"], p["mean"], p["std"], p["samples_html"], hist, p["state"],
+            digits.std_caption(p), v, scrub)
+
+
+def auto_digits(*args):
+    """run_digits for changes the user did not ask to sample: an inpainting request with no
+    mask yet waits for the user's strokes instead of answering with an error."""
+    image, task, sigma, editor, preset = args[:5]
+    if task == "inpaint" and preset == "drawn" and images.painted(editor) is None:
+        return tuple(gr.skip() for _ in range(10))
+    return run_digits(*args)
 
 
 @_errors
-def new_directions(state, pick, seed, draws=0):
-    """v and the eps strip; each click on "random" draws a new v (seeded by seed and a counter)."""
+def new_direction(state, pick, seed, eps, draws=0):
+    """v and its scrub; each click on "random" draws a new v (seeded by seed and a counter)."""
     if state is None:
-        raise gr.Error("Run the digits panel first.")
-    model = MODELS[state["task"]]
-    if pick == "random":
-        v = digits.random_direction(model.d1, int(seed) * 7919 + int(draws or 0))
-    else:
-        v = digits.top_directions(model, state)[int(pick[-1]) - 1]
-    return v.tolist(), digits.eps_strip(model, state, v), digits.eps_frame(model, state, v, 0.0), int(draws or 0) + 1
+        raise user_error("Sample the posterior first: a direction needs an observation.")
+    draws = int(draws or 0) + 1
+    v, scrub = digits.direction(MODELS[state["task"]], state, pick, seed, draws, eps)
+    return v, scrub, draws
 
 
 @_errors
 def eps_frame(state, v, eps):
+    """One frame D_x(eps v, z2) over the API (the page scrubs in the browser)."""
     if state is None or v is None:
-        return None
+        raise user_error("Call /digits first: a frame needs an observation and a direction.")
     return digits.eps_frame(MODELS[state["task"]], state, torch.tensor(v), eps)
 
 
@@ -121,7 +155,7 @@ def eps_frame(state, v, eps):
 @_errors
 def run_sphere(setting, show_exact, n):
     _need(OT, "sphere")
-    fig, s = ot.sphere_view(OT["sphere"][setting], int(n), bool(show_exact))
+    fig, s = ot.sphere_view(ot.sphere_model(OT, setting), n, ot.flag(show_exact, "show_exact"))
     return fig, f"MG = {s['MG']:.3f}   ED = {s['ED']:.4f}   MG + 10 ED = {s['MG'] + 10 * s['ED']:.3f}"
 
 
@@ -134,81 +168,103 @@ def run_posterior(y):
 
 # ------------------------------------------------------------------ layout
 
+def _outputs_column():
+    with gr.Column(scale=2):
+        editor = C.ImageEditor(type="numpy", image_mode="RGBA", layers=False, sources=(), transforms=(),
+                               canvas_size=(280, 280), fixed_canvas=True, format="png",
+                               label="paint the region to hide", visible=False, elem_id="editor",
+                               brush=gr.Brush(colors=["#ff0000"], color_mode="fixed"),
+                               value=digits.editor_value(EXAMPLES[0]))
+        with gr.Row(equal_height=True):
+            kw = dict(format="png", buttons=[], height=250)
+            obs = gr.Image(label="the model sees", elem_id="obs", **kw)
+            mle = gr.Image(label="most likely", elem_id="map", **kw)
+            mean = gr.Image(label="posterior mean", elem_id="mean", **kw)
+            std = gr.Image(label="pixelwise std", elem_id="std", **kw)
+        scale = gr.Markdown(elem_id="std_scale", label="std caption")
+        with gr.Row():
+            with gr.Column(scale=3):
+                samples = gr.HTML(elem_id="samples", label="samples (HTML mosaic)")
+            with gr.Column(scale=1, min_width=240):
+                hist = gr.BarPlot(x="digit class", y="samples", title="classifier over the samples",
+                                  label="class histogram", x_title="digit class", y_title="samples",
+                                  elem_id="hist", height=260)
+    return editor, [obs, mle, mean, std, samples, hist], scale
+
+
 def digits_tab():
     state, v, draws = gr.State(), gr.State(), gr.State(0)
     with gr.Row():
-        with gr.Column(scale=1):
-            gallery = gr.Gallery(EXAMPLES, label="test digits (click one)", columns=6, height=230,
-                                 elem_id="examples", allow_preview=False)
-            digit = gr.Image(EXAMPLES[0], label="digit (click one above, upload, or draw below)",
-                             type="numpy", height=160, elem_id="digit", format="png", image_mode=None)
+        with gr.Column(scale=1, min_width=340):
+            gallery = gr.Gallery([digits.as_picture(d) for d in EXAMPLES], columns=10, rows=2,
+                                 height="auto", label="examples: click one", elem_id="examples",
+                                 allow_preview=False, object_fit="contain", buttons=[])
+            with gr.Row(equal_height=True):
+                digit = C.Image(digits.as_picture(EXAMPLES[0]), label="input",
+                                type="numpy", height=150, elem_id="digit", format="png", image_mode=None)
+                with gr.Column(min_width=120):
+                    task = C.Radio(list(digits.TASKS), value="denoise", label="task", elem_id="task")
+                    run = gr.Button("Sample the posterior", variant="primary", elem_id="run")
+            sigma = C.Slider(*digits.sigma_range(MODELS), value=0.5, step=0.05, label="noise sigma",
+                             elem_id="sigma")
+            with gr.Row(visible=False) as mask_row:
+                preset = C.Radio(["drawn", *digits.PRESETS], value="drawn", label="mask", elem_id="preset",
+                                 scale=4)
+                clear = gr.Button("Clear mask", elem_id="clear", scale=1, min_width=80)
+            with gr.Row():
+                n = C.Slider(1, digits.MAX_N, value=64, step=1, label="samples", elem_id="n")
+                seed = C.Number(0, label="seed", precision=0, elem_id="seed", min_width=80)
             with gr.Accordion("draw a digit", open=False):
-                sketch = gr.Sketchpad(type="numpy", image_mode="RGBA", layers=False, sources=(),
-                                      transforms=(), canvas_size=(280, 280), fixed_canvas=True,
-                                      format="png", elem_id="sketch",
-                                      brush=gr.Brush(colors=["#1f3fbf"], color_mode="fixed", default_size=22))
+                sketch = C.Sketchpad(type="numpy", image_mode="RGBA", layers=False, sources=(),
+                                     transforms=(), canvas_size=(280, 280), fixed_canvas=True,
+                                     format="png", elem_id="sketch",
+                                     brush=gr.Brush(colors=["#1f3fbf"], color_mode="fixed", default_size=22))
                 use = gr.Button("Use this drawing", elem_id="use_sketch")
-            task = gr.Radio(["denoise", "inpaint"], value="denoise", label="task", elem_id="task")
-            sigma = gr.Slider(*digits.sigma_range(MODELS), value=0.5, step=0.05, label="noise sigma",
-                              elem_id="sigma")
-            with gr.Row():
-                preset = gr.Radio(["drawn", *digits.PRESETS], value="drawn", label="mask (inpainting)",
-                                  elem_id="preset", scale=4)
-                clear = gr.Button("Clear mask", elem_id="clear", scale=1)
-            n = gr.Slider(1, digits.MAX_N, value=64, step=1, label="samples", elem_id="n")
-            seed = gr.Number(0, label="seed", precision=0, elem_id="seed")
-            run = gr.Button("Sample the posterior", variant="primary", elem_id="run")
-        with gr.Column(scale=2):
-            editor = gr.ImageEditor(type="numpy", image_mode="RGBA", layers=False, sources=(),
-                                    transforms=(), canvas_size=(280, 280), fixed_canvas=True,
-                                    format="png", label="paint the region to hide (inpainting)",
-                                    brush=gr.Brush(colors=["#ff0000"], color_mode="fixed"),
-                                    value=to_editor(EXAMPLES[0]), elem_id="editor")
-            with gr.Row():
-                obs = gr.Image(label="what the model sees", format="png", elem_id="obs")
-                mle = gr.Image(label="most likely D_x(0, z2)", format="png", elem_id="map")
-                mean = gr.Image(label="posterior mean", format="png", elem_id="mean")
-                std = gr.Image(label="pixelwise std", format="png", elem_id="std")
-            scale = gr.Markdown(elem_id="std_scale")
-            samples = gr.Image(label="conditional samples", format="png", elem_id="samples", height=300)
-            hist = gr.BarPlot(x="class", y="samples", label="classifier over the samples", elem_id="hist",
-                              height=220)
-    with gr.Accordion("Latent scrub: D_x(eps v, z2)", open=True):
+        editor, shown, scale = _outputs_column()
+    with gr.Accordion("Latent scrub: D_x(eps v, z2), computed for eps = -3..3 and drawn in your browser",
+                      open=True):
         with gr.Row():
-            pick = gr.Radio(["random", "principal 1", "principal 2", "principal 3"], value="principal 1",
-                            label="direction v", elem_id="pick")
-            newv = gr.Button("New direction", elem_id="newv")
-            eps = gr.Slider(-3, 3, value=0, step=0.05, label="eps", elem_id="eps")
-        with gr.Row():
-            frame = gr.Image(label="D_x(eps v, z2)", format="png", elem_id="frame", height=240)
-            strip = gr.Image(label="eps = -3 ... 3", format="png", elem_id="strip")
-    gr.Markdown("*How it works:* the observation y is encoded to (z2, z3) = E_y(y); each sample is "
-                "x = D_x(z1, z2) with z1 ~ N(0, I). The mean and std are taken over the samples; the "
-                "most likely estimate uses z1 = 0; the scrub moves z1 = eps v.")
-    gallery.select(pick_digit, None, digit, api_visibility="private")
-    digit.change(to_editor, digit, editor, api_visibility="private")
-    outs = [obs, mle, mean, std, samples, hist, state, scale]
-    ins = [digit, task, sigma, editor, preset, n, seed]
-    use.click(use_sketch, sketch, digit, api_visibility="private")
-    clear.click(to_editor, digit, editor, api_visibility="private")
-    dir_ins, dir_outs = [state, pick, seed, draws], [v, strip, frame, draws]
-    run.click(run_digits, ins, outs, api_name="digits").then(
-        new_directions, dir_ins, dir_outs, api_visibility="private")
-    sigma.release(run_digits, ins, outs, api_visibility="private").then(
-        new_directions, dir_ins, dir_outs, api_visibility="private")
-    newv.click(new_directions, dir_ins, dir_outs, api_name="directions")
-    eps.input(eps_frame, [state, v, eps], frame, trigger_mode="always_last", show_progress="hidden",
-              api_name="eps_frame")
-    eps.release(eps_frame, [state, v, eps], frame, api_visibility="private")
+            with gr.Column(scale=1, min_width=340):
+                pick = C.Radio(list(digits.PICKS), value="principal 1", label="direction v", elem_id="pick")
+                newv = gr.Button("New random direction", elem_id="newv")
+                eps = C.Slider(-3, 3, value=0, step=0.1, label="eps", elem_id="eps")
+            with gr.Column(scale=2):
+                scrub = gr.HTML(elem_id="scrub", label="scrub (HTML: sprite of eps = -3..3)")
+    frame_api = gr.Image(visible=False, format="png", label="frame D_x(eps v, z2)")
+    frame_button = gr.Button(visible=False)
+    gr.Markdown("*How it works:* the observation y is encoded once to (z2, z3) = E_y(y); each sample "
+                "is x = D_x(z1, z2) with z1 ~ N(0, I). The mean and std are taken over the samples; the "
+                "most likely estimate uses z1 = 0; the scrub moves z1 = eps v along a principal direction "
+                "(the decoder's Jacobian in z1) or a random one.")
+    ins = [digit, task, sigma, editor, preset, n, seed, pick, eps, draws]
+    outs = [*shown, state, scale, v, scrub]
+    private = dict(api_visibility="private")
+    gallery.select(pick_digit, None, digit, **private)
+    digit.change(to_editor, [digit, preset], editor, **private)
+    use.click(use_sketch, sketch, digit, **private)
+    clear.click(to_editor, digit, editor, **private).then(lambda: "drawn", None, preset, **private)
+    live = dict(trigger_mode="always_last", show_progress="minimal", **private)
+    preset.change(add_preset, [digit, editor, preset], editor, **private).then(auto_digits, ins, outs, **live)
+    task.change(show_task, [task, preset], [sigma, mask_row, editor, preset], **private).then(
+        auto_digits, ins, outs, **live)
+    run.click(run_digits, ins, outs, api_name="digits")
+    for event in (sigma.input, n.input, seed.submit, digit.change):
+        event(auto_digits, ins, outs, **live)
+    pick.change(new_direction, [state, pick, seed, eps, draws], [v, scrub, draws], **private)
+    newv.click(lambda: "random", None, pick, **private).then(
+        new_direction, [state, pick, seed, eps, draws], [v, scrub, draws], api_name="directions")
+    frame_button.click(eps_frame, [state, v, eps], frame_api, api_name="eps_frame")
+    return ins, outs
 
 
 def sphere_tab():
     with gr.Row():
-        setting = gr.Radio(list(ot.SPHERE_SETTINGS), value="10,10", label="lambda_joint, lambda_wae",
-                           elem_id="setting")
+        setting = C.Radio(list(ot.SPHERE_SETTINGS), value="10,10", label="lambda_joint, lambda_wae",
+                          elem_id="setting")
         exact = gr.Checkbox(True, label="show the exact minibatch OT map", elem_id="exact")
-        npts = gr.Slider(20, 500, value=150, step=10, label="points", elem_id="npts")
-    plot, scores = gr.Plot(elem_id="sphere_plot"), gr.Markdown(elem_id="sphere_scores")
+        npts = C.Slider(20, 500, value=150, step=10, label="points", elem_id="npts")
+    plot = gr.Plot(elem_id="sphere_plot", show_label=False, label="sphere figure")
+    scores = gr.Markdown(elem_id="sphere_scores", label="MG and ED")
     gr.Markdown("*MG* (Monge gap): how much cheaper the best re-pairing of the mapped points would be; "
                 "0 means the map is cost-optimal on the batch. *ED* (energy distance): how far the "
                 "generated samples are from the data; 0 means the marginals match. Loss (4): "
@@ -220,12 +276,15 @@ def sphere_tab():
 
 
 def posterior_tab():
-    y = gr.Slider(-2, 2, value=0.3, step=0.02, label="observation y = F x + noise", elem_id="y")
-    plot, scores = gr.Plot(elem_id="post_plot"), gr.Markdown(elem_id="post_scores")
+    y = C.Slider(-2, 2, value=0.3, step=0.02, label="observation y = F x + noise", elem_id="y")
+    plot = gr.Plot(elem_id="post_plot", show_label=False, label="posterior figure")
+    scores = gr.Markdown(elem_id="post_scores", label="conditional ED")
     gr.Markdown("*How it works:* the prior is a mixture of 8 Gaussians in 2-D; y = F x + N(0, 0.1^2). "
                 "The exact posterior is again a mixture (contours). The PWAE learned a coupling with cost "
                 "|F x - y|^2 from unpaired samples; the cVAE learned from pairs.")
     y.release(run_posterior, y, [plot, scores], api_name="posterior")
+    y.input(run_posterior, y, [plot, scores], trigger_mode="always_last", show_progress="hidden",
+            api_visibility="private")
     return y, plot, scores
 
 
@@ -234,17 +293,18 @@ with gr.Blocks(title="pwae: paired Wasserstein autoencoders", analytics_enabled=
     for msg in LOAD_ERRORS:
         gr.Markdown(f"**Not available:** {msg}")
     with gr.Tab("Digits"):
-        digits_tab()
+        d_ins, d_outs = digits_tab()
     with gr.Tab("Sphere OT"):
         s_ins = sphere_tab()
     with gr.Tab("Posterior"):
         p_ins = posterior_tab()
     with gr.Tab("About"):
         gr.Markdown(ABOUT)
+    demo.load(run_digits, d_ins, d_outs, api_visibility="private")
     demo.load(run_sphere, list(s_ins[:3]), list(s_ins[3:]), api_visibility="private")
     demo.load(run_posterior, p_ins[0], list(p_ins[1:]), api_visibility="private")
 
-demo.queue(default_concurrency_limit=2, max_size=32)
+demo.queue(**QUEUE)
 
 if __name__ == "__main__":
-    demo.launch(server_name="127.0.0.1")
+    demo.launch(server_name="127.0.0.1", **LAUNCH)

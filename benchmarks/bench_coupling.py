@@ -13,8 +13,6 @@ with ratios to the full step measured in the same process.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import torch
 

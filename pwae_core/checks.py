@@ -115,24 +115,31 @@ def sample_count(n, limit: int) -> int:
 
 def number(v, name: str, lo: float, hi: float) -> float:
     """A finite number in [lo, hi] from an int, float or numeric string -> float."""
+    x = v
     if isinstance(v, str) and len(v) <= 40:
         try:
-            v = float(v)
+            x = float(v)
         except ValueError:
             pass
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {short(v)}")
-    if not math.isfinite(float(v)) or not lo <= float(v) <= hi:
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {short(v)}")
-    return float(v)
+    ok = not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating))
+    if not ok or not math.isfinite(float(x)) or not lo <= float(x) <= hi:
+        raise ValueError(f"{name} must be a number in [{_num(lo)}, {_num(hi)}], got {short(v)}")
+    return float(x)
 
 
 def whole(v, name: str, lo: int, hi: int) -> int:
     """A whole number in [lo, hi] (2.0 is fine, 2.5 is not) -> int."""
-    f = number(v, name, lo, hi)
-    if not f.is_integer():
+    try:
+        f = number(v, name, lo, hi)
+    except ValueError:
+        f = None
+    if f is None or not f.is_integer():
         raise ValueError(f"{name} must be a whole number in [{lo}, {hi}], got {short(v)}")
     return int(f)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:g}"
 
 
 def short(v, limit: int = 40) -> str:

@@ -1,9 +1,12 @@
 """Pictures from tensors with numpy + PIL only: upscaling, heatmaps, grids, labelled rows."""
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 # viridis anchors (matplotlib's), interpolated linearly
 _VIRIDIS = np.array([[68, 1, 84], [72, 40, 120], [62, 74, 137], [49, 104, 142], [38, 130, 142],
@@ -69,3 +72,40 @@ def labelled_rows(rows: list[tuple[str, np.ndarray]], label_width: int = 110) ->
         draw.text((4, y + r.shape[0] // 2 - 6), label, fill="black")
         y += r.shape[0] + 4
     return canvas
+
+
+def labelled_colorbar(vmax: float, height: int = 224, width: int = 16, label_width: int = 44) -> np.ndarray:
+    """A vertical viridis scale bar with its values written beside it (vmax, vmax / 2, 0)
+    -> (height, width + label_width, 3) uint8."""
+    canvas = Image.new("RGB", (width + label_width, height), "white")
+    canvas.paste(Image.fromarray(colorbar(vmax, height, width)), (0, 0))
+    draw, font = ImageDraw.Draw(canvas), ImageFont.load_default(size=13)
+    for frac, y in ((1.0, 0), (0.5, height // 2 - 7), (0.0, height - 14)):
+        draw.text((width + 3, y), f"{vmax * frac:.2f}", fill="black", font=font)
+    return np.asarray(canvas)
+
+
+def grey_mosaic(images, cols: int = 8, gap: int = 1) -> np.ndarray:
+    """(N, 1, H, W) images in [0, 1] -> one grey (rows (H + gap), cols (W + gap)) uint8
+    mosaic at 1x with white gaps (the browser scales it up, pixelated)."""
+    a = (np.clip(to_numpy_batch(images), 0, 1) * 255).round().astype(np.uint8)   # (N, H, W)
+    N, H, W = a.shape
+    rows = -(-N // cols)
+    tiles = np.full((rows * cols, H + gap, W + gap), 255, np.uint8)
+    tiles[:N, :H, :W] = a
+    return tiles.reshape(rows, cols, H + gap, W + gap).transpose(0, 2, 1, 3).reshape(
+        rows * (H + gap), cols * (W + gap))                                        # (R (H+g), C (W+g))
+
+
+def to_numpy_batch(images) -> np.ndarray:
+    """(N, 1, H, W) or (N, H, W) tensor or array -> (N, H, W) float64."""
+    a = images.detach().cpu().numpy() if torch.is_tensor(images) else np.asarray(images)
+    return a.reshape(a.shape[0], *a.shape[-2:]).astype(np.float64)
+
+
+def png_data_uri(pixels: np.ndarray) -> str:
+    """(H, W, 3) or (H, W) uint8 -> a "data:image/png;base64,..." URI for HTML (fast,
+    light compression)."""
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

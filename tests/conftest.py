@@ -72,12 +72,13 @@ def load_app():
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """The Gradio app served in-process on a free local port: (app module, url). Launched
-    once per session (a closed demo does not serve a browser again when relaunched)."""
+    """The Gradio app served in-process on a free local port, with the page's CSS and script
+    (``app.LAUNCH``) and its queue settings: (app module, url). Launched once per session (a
+    closed demo does not serve a browser again when relaunched)."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
     app = load_app()
     _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=_free_port(),
-                                prevent_thread_lock=True, quiet=True)
+                                prevent_thread_lock=True, quiet=True, **app.LAUNCH)
     yield app, url
     app.demo.close()

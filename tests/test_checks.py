@@ -59,7 +59,7 @@ BAD = [
     # whole
     (checks.whole, (2.5, "n", 1, 10), r"n must be a whole number in \[1, 10\], got 2.5"),
     (checks.whole, ("2.5", "n", 1, 10), "n must be a whole number"),
-    (checks.whole, (11, "n", 1, 10), r"n must be a number in \[1, 10\]"),
+    (checks.whole, (11, "n", 1, 10), r"n must be a whole number in \[1, 10\], got 11"),
 ]
 
 

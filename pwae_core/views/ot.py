@@ -33,6 +33,20 @@ def load_ot_models(folder=SHIPPED) -> dict:
     return out
 
 
+def sphere_model(views: dict, setting: str):
+    """The shipped sphere model of a lambda setting ("10,10", "10,0", "0,0")."""
+    if not isinstance(setting, str) or setting not in views.get("sphere", {}):   # a list is unhashable
+        raise ValueError(f"the setting must be one of {list(SPHERE_SETTINGS)}, got {checks.short(setting)}")
+    return views["sphere"][setting]
+
+
+def flag(value, name: str) -> bool:
+    """A yes/no input: True or False (1 and 0 too)."""
+    if value not in (True, False):
+        raise ValueError(f"{name} must be true or false, got {checks.short(value)}")
+    return bool(value)
+
+
 def _load(path: Path, experiment: str):
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; recreate it with: python -m pwae_core "
@@ -71,9 +85,11 @@ def sphere_view(model, n: int = 200, show_exact: bool = True, seed: int = 0):
     if show_exact:
         traces.append(_segments(x, metrics.exact_ot_map(x, y), "exact minibatch OT", "#2ca02c"))
     fig = go.Figure(traces)
-    fig.update_layout(height=520, margin=dict(l=0, r=0, t=10, b=0), legend=dict(x=0, y=1),
-                      scene=dict(aspectmode="cube", xaxis_visible=False, yaxis_visible=False,
-                                 zaxis_visible=False))
+    fig.update_layout(height=620, margin=dict(l=0, r=0, t=0, b=0), autosize=True,
+                      legend=dict(orientation="h", x=0.5, xanchor="center", y=0.02),
+                      scene=dict(aspectmode="cube", domain=dict(x=[0, 1], y=[0.08, 1]),
+                                 xaxis_title="x1", yaxis_title="x2", zaxis_title="x3",
+                                 camera=dict(eye=dict(x=1.35, y=1.35, z=0.9))))
     gen = torch.Generator().manual_seed(10_000 + seed)                      # one fresh batch
     return fig, model.scores(gmm.sphere_sample(mu, 512, gen), gmm.sphere_sample(nu, 512, gen), gen)
 
@@ -88,7 +104,8 @@ def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float
     gen = torch.Generator().manual_seed(seed)
     truth = exact.sample(n, gen)
     fig = go.Figure(go.Contour(x=g, y=g, z=dens, showscale=False, contours_coloring="lines",
-                               line_width=1.5, colorscale="Greys", name="closed form"))
+                               line_width=1.5, colorscale="Greys", name="closed-form p(x | y)",
+                               showlegend=True))
     lx, ly = gmm.observation_line(F, y, 2 * lim)
     fig.add_trace(go.Scatter(x=lx, y=ly, mode="lines",
                              name="F x = y", line=dict(dash="dash", color="#555")))
@@ -98,7 +115,8 @@ def posterior_view(post: dict, y: float, n: int = 512, seed: int = 0, lim: float
         scores[name] = float(metrics.energy_distance(s, truth))
         fig.add_trace(go.Scatter(x=s[:, 0].numpy(), y=s[:, 1].numpy(), mode="markers", name=name,
                                  marker=dict(size=3, color=color, opacity=0.5)))
-    fig.update_layout(height=520, margin=dict(l=10, r=10, t=10, b=10), legend=dict(x=0, y=1),
-                      xaxis=dict(range=[-lim, lim], constrain="domain"),
-                      yaxis=dict(range=[-lim, lim], scaleanchor="x", constrain="domain"))
+    fig.update_layout(height=560, margin=dict(l=50, r=10, t=10, b=50),
+                      legend=dict(x=1.02, y=1, xanchor="left"),
+                      xaxis=dict(range=[-lim, lim], constrain="domain", title="x1"),
+                      yaxis=dict(range=[-lim, lim], scaleanchor="x", constrain="domain", title="x2"))
     return fig, scores
