@@ -109,6 +109,9 @@ def show_task(task, preset):
             start)
 
 
+DIGITS_OUTPUTS = 10          # what run_digits returns: 6 pictures, state, caption, v, scrub
+
+
 @_errors
 def run_digits(image, task, sigma, editor, preset, n, seed, pick, eps, draws=0):
     """The digits panel and the scrub of its first direction, in one call."""
@@ -128,7 +131,7 @@ def auto_digits(*args):
     mask yet waits for the user's strokes instead of answering with an error."""
     image, task, sigma, editor, preset = args[:5]
     if task == "inpaint" and preset == "drawn" and images.painted(editor) is None:
-        return tuple(gr.skip() for _ in range(10))
+        return tuple(gr.skip() for _ in range(DIGITS_OUTPUTS))
     return run_digits(*args)
 
 
@@ -238,6 +241,7 @@ def digits_tab():
                 "(the decoder's Jacobian in z1) or a random one.")
     ins = [digit, task, sigma, editor, preset, n, seed, pick, eps, draws]
     outs = [*shown, state, scale, v, scrub]
+    assert len(outs) == DIGITS_OUTPUTS
     private = dict(api_visibility="private")
     gallery.select(pick_digit, None, digit, **private)
     digit.change(to_editor, [digit, preset], editor, **private)

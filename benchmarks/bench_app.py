@@ -117,11 +117,10 @@ def main() -> None:
 
 
 def panel_and_directions(views, models, digit):
-    """One click of "Sample the posterior": the panel, then the principal directions, the
-    eps strip and the frame at eps = 0."""
+    """One click of "Sample the posterior", as app.run_digits computes it: the panel, the
+    principal directions and the scrub (all 61 frames of the first one)."""
     p = views.digits_panel(models, digit, "denoise", 0.5, None, 64, 0)
-    v = views.top_directions(models["denoise"], p["state"])[0]
-    return views.eps_strip(models["denoise"], p["state"], v), views.eps_frame(models["denoise"], p["state"], v, 0.0)
+    return views.direction(models["denoise"], p["state"], "principal 1", 0, 0, 0.0)
 
 
 def _in_process(app, digits, ot, reps):
@@ -129,7 +128,7 @@ def _in_process(app, digits, ot, reps):
     p = digits.digits_panel(models, digit, "denoise", 0.5, None, 64, 0)
     v = digits.top_directions(models["denoise"], p["state"])[0]
     return [("digits panel, in process", *timed(lambda: digits.digits_panel(models, digit, "denoise", 0.5, None, 64, 0), reps)),
-            ("panel + directions + strip + frame", *timed(lambda: panel_and_directions(digits, models, digit), reps)),
+            ("panel + directions + 61-frame scrub", *timed(lambda: panel_and_directions(digits, models, digit), reps)),
             ("eps frame, in process", *timed(lambda: digits.eps_frame(models["denoise"], p["state"], v, 1.0), reps)),
             ("sphere view (150 pts + MG/ED), in process", *timed(lambda: ot.sphere_view(app.OT["sphere"]["10,10"], 150), 5)),
             ("posterior view (+ 2 cond. ED), in process", *timed(lambda: ot.posterior_view(app.OT["posterior"], 0.3), 5))]

@@ -212,12 +212,6 @@ def eps_frame(model, state: dict, v, eps: float) -> np.ndarray:
     return viz.gray(model.along(state["cond"], eps, v)[0], SCALE)
 
 
-def eps_strip(model, state: dict, v, steps: int = 7) -> np.ndarray:
-    """D_x(eps v, z2) for eps in linspace(-3, 3, steps), side by side."""
-    x = model.along(state["cond"], torch.linspace(-3, 3, steps), v)
-    return viz.row([viz.gray(f, 3) for f in x[0]])
-
-
 def eps_grid() -> torch.Tensor:
     """The eps values of the scrub: -3, -2.9, ..., 3 -> (61,)."""
     return EPS_LO + EPS_STEP * torch.arange(EPS_FRAMES, dtype=torch.float32)
