@@ -95,26 +95,31 @@ class CouplingConfig(_Dictable):
     kind: str = "coupling"
     dim_x: int = 2
     dim_y: int = 2
-    d_latent: int = 2
+    d_latent: int | None = None        # None: max(dim_x, dim_y) (a narrower latent cannot hold the map)
     prior: str = "gaussian"            # "gaussian" | "uniform"
     stochastic: bool = False
     d_noise: int = 2
     sphere: bool = False
     hidden: tuple = (256, 128)         # encoder widths; decoders use them reversed
     cost: str = "sqeuclidean"          # costs.COSTS key, or "callable" (a user function: not saved)
-    lambda_joint: float = 10.0
+    lambda_joint: float = 10.0         # at the start; grows to lambda_joint * joint_anneal
     lambda_wae: float = 10.0
     divergence: str = "energy"
     epochs: int = 50
-    batch_size: int = 256
+    batch_size: int = 512
     lr: float = 1e-3
-    lr_schedule: str = "constant"      # runs.loop.SCHEDULES key: "constant" (the paper), "cosine"
-    joint_warmup: float = 0.0          # fraction of training over which lambda_joint ramps up
+    lr_schedule: str = "cosine"        # runs.loop.SCHEDULES key: "constant" (the paper), "cosine"
+    joint_warmup: float = 0.0          # fraction of training over which lambda_joint ramps up from 0
+    joint_anneal: float = 100.0        # lambda_joint grows geometrically to lambda_joint * this
     tie_init: bool = True              # start E_y, D_y as copies of E_x, D_x (where shapes match)
+    teacher: float = 100.0             # weight of the minibatch exact-OT teacher term at the start
+    teacher_until: float = 0.8         # fraction of training over which that weight decays to 0
     seed: int = 0
 
     def __post_init__(self):
         self.hidden = tuple(int(h) for h in self.hidden)
+        if self.d_latent is None:
+            self.d_latent = max(int(self.dim_x), int(self.dim_y))
         if self.prior not in ("gaussian", "uniform"):
             raise ValueError(f"prior must be 'gaussian' or 'uniform', got {self.prior!r}")
         for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
@@ -122,6 +127,14 @@ class CouplingConfig(_Dictable):
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lambda_joint < 0 or self.lambda_wae < 0 or not self.lr > 0:
             raise ValueError("lambda_joint and lambda_wae must be >= 0 and lr > 0")
+        if not (self.teacher >= 0 and 0 <= self.teacher_until <= 1 and self.joint_anneal > 0):
+            raise ValueError(f"teacher must be >= 0, teacher_until in [0, 1] and joint_anneal "
+                             f"> 0, got {self.teacher}, {self.teacher_until}, {self.joint_anneal}")
+
+
+# What coupling files written before the teacher and the lambda_joint annealing were trained
+# with (those fields are missing there; the new defaults would misreport them).
+_COUPLING_BEFORE_TEACHER = dict(teacher=0.0, joint_anneal=1.0)
 
 
 @dataclass
@@ -165,6 +178,8 @@ def model_config(meta: dict):
         raise ValueError(f"unknown config class {meta.get('config_class')!r}; this code knows "
                          f"{sorted(CONFIGS)}")
     d = dict(meta["model_config"])
+    if cls is CouplingConfig and "teacher" not in d:
+        d.update(_COUPLING_BEFORE_TEACHER)
     if cls is ModelConfig:
         for key in SIGMA_RANGE:
             if key not in d and key in (meta.get("train_config") or {}):

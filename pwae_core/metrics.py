@@ -13,6 +13,7 @@ non-finite values. Pairwise distances are computed in row chunks so memory stays
 - ``coverage(mean, std, truth, z)``         pixelwise intervals      -> (B,)
 - ``monge_gap(x, mapped, cost)``            map optimality           -> scalar
 - ``exact_ot_map(x, y, cost)``              minibatch OT assignment  -> (n, d)
+- ``gaussian_ot_map(x, y)``                 closed-form linear OT    -> (d, d), (d,)
 - ``high_density_ratio`` / ``std_within_modes``  GMM mode quality   -> scalar
 """
 from __future__ import annotations
@@ -173,19 +174,54 @@ def monge_gap(x, mapped, cost="sqeuclidean") -> torch.Tensor:
     return (C.diagonal().mean() - optimal).to(x.dtype)
 
 
-def exact_ot_map(x, y, cost="sqeuclidean") -> torch.Tensor:
-    """Minibatch OT map x_i -> y_sigma(i): the optimal assignment between two equal-size
-    batches x ``(n, d)``, y ``(n, d')`` (exact, ``ot.emd``) -> ``(n, d')``, y reordered."""
+def exact_ot_pairs(x, y, cost="sqeuclidean", F=None) -> torch.Tensor:
+    """Minibatch OT assignment: sigma minimising sum_i c(x_i, y_sigma(i)) between two
+    equal-size batches x ``(n, d)``, y ``(n, d')`` (the exact OT plan between uniform
+    batches is a permutation; solved by ``scipy.optimize.linear_sum_assignment``). ``cost``
+    is a ``costs`` name or callable (``F`` for "c_F"). Returns sigma ``(n,)`` (long, y's device)."""
     x, y = checks.same_device((x, "x"), (y, "y"))
     x, y = checks.points(x, "x"), checks.points(y, "y")
     if x.shape[0] != y.shape[0]:
-        raise ValueError(f"exact_ot_map needs batches of equal size, got {x.shape[0]} and {y.shape[0]}")
-    C = costs.matrix(cost, x.double(), y.double()).cpu().numpy()
-    n = x.shape[0]
-    import ot  # deferred: importing POT costs about a second
+        raise ValueError(f"exact OT pairs need batches of equal size, got {x.shape[0]} and {y.shape[0]}")
+    from scipy.optimize import linear_sum_assignment  # deferred: scipy.optimize costs import time
 
-    P = ot.emd(np.full(n, 1 / n), np.full(n, 1 / n), C, numItermax=EMD_MAX_ITER)
-    return y[torch.as_tensor(P.argmax(1), device=y.device)]
+    with torch.no_grad():
+        C = costs.matrix(cost, x, y, F)                           # the inputs' dtype: a user's
+    rows, cols = linear_sum_assignment(C.cpu().double().numpy())  # callable may hold tensors
+    return torch.as_tensor(cols[np.argsort(rows)], device=y.device)
+
+
+def exact_ot_map(x, y, cost="sqeuclidean") -> torch.Tensor:
+    """Minibatch OT map x_i -> y_sigma(i) (``exact_ot_pairs``): x ``(n, d)``, y ``(n, d')``
+    -> ``(n, d')``, y reordered."""
+    return checks.points(y, "y")[exact_ot_pairs(x, y, cost)]
+
+
+def _sqrtm(S: torch.Tensor) -> torch.Tensor:
+    """Symmetric square root of an SPD matrix (d, d) by eigendecomposition."""
+    w, V = torch.linalg.eigh(S)
+    return (V * w.clamp_min(0).sqrt()) @ V.T
+
+
+def gaussian_ot_map(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Closed-form OT map between the Gaussians fitted to samples x (N, d) and y (M, d):
+    T(x) = m_y + A (x - m_x), A = S_x^{-1/2} (S_x^{1/2} S_y S_x^{1/2})^{1/2} S_x^{-1/2}
+    (Knott & Smith 1984; POT's ``ot.gaussian.bures_wasserstein_mapping``). Exact for
+    Gaussian pairs, the best linear map otherwise. Returns A (d, d), symmetric, and
+    b = m_y - A m_x (d,): T(x) = x @ A + b."""
+    x, y = checks.same_device((x, "x"), (y, "y"))
+    x, y = checks.points(x, "x"), checks.points(y, "y")
+    if x.shape[1] != y.shape[1] or min(len(x), len(y)) <= x.shape[1]:
+        raise ValueError(f"gaussian_ot_map needs x, y of one dimension d and more than d "
+                         f"samples each, got {tuple(x.shape)} and {tuple(y.shape)}")
+    a, b = x.double(), y.double()
+    mx, my = a.mean(0), b.mean(0)
+    Sx, Sy = torch.cov(a.T).reshape(x.shape[1], -1), torch.cov(b.T).reshape(y.shape[1], -1)
+    r = _sqrtm(Sx)
+    r_inv = torch.linalg.pinv(r, hermitian=True)
+    A = r_inv @ _sqrtm(r @ Sy @ r) @ r_inv
+    A = 0.5 * (A + A.T)
+    return A.to(x.dtype), (my - mx @ A).to(x.dtype)
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,8 +35,14 @@ def test_model_config_of_an_old_checkpoint_reads_the_range_from_the_train_config
 
 
 def test_model_config_picks_the_saved_class():
-    meta = {"config_class": "CouplingConfig", "model_config": {"dim_x": 3, "dim_y": 1}}
-    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1)
+    meta = {"config_class": "CouplingConfig", "model_config": {"dim_x": 3, "dim_y": 1, "teacher": 5.0}}
+    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1, teacher=5.0)
+
+
+def test_coupling_files_from_before_the_teacher_say_how_they_were_trained():
+    meta = {"config_class": "CouplingConfig", "model_config": {"dim_x": 3, "dim_y": 3, "d_latent": 2}}
+    got = config.model_config(meta)
+    assert (got.teacher, got.joint_anneal, got.d_latent) == (0.0, 1.0, 2)
 
 
 @pytest.mark.parametrize("make, match", [

@@ -240,6 +240,44 @@ def test_exact_ot_map_in_1d_is_the_sorted_matching():
     assert torch.equal(mapped[x[:, 0].argsort(), 0], y[:, 0].sort().values)
 
 
+def test_exact_ot_pairs_take_the_c_F_cost_and_a_callable_alike():
+    x, y = torch.randn(32, 2, generator=_gen(41)), torch.randn(32, 1, generator=_gen(42))
+    F = torch.tensor([[0.6, 0.8]])
+    named = metrics.exact_ot_pairs(x, y, "c_F", F)
+    given = metrics.exact_ot_pairs(x, y, lambda a, b: ((a @ F.T - b) ** 2).sum(1))
+    assert torch.equal(named, given) and sorted(named.tolist()) == list(range(32))
+    # in 1-D after F, the optimal pairing sorts F x against y
+    fx = (x @ F.T)[:, 0]
+    assert torch.equal(y[named, 0][fx.argsort()], y[:, 0].sort().values)
+
+
+def _spd(d: int, seed: int) -> torch.Tensor:
+    q = torch.linalg.qr(torch.randn(d, d, generator=_gen(seed), dtype=torch.float64))[0]
+    return q @ torch.diag(0.5 + 2 * torch.rand(d, generator=_gen(seed + 1), dtype=torch.float64)) @ q.T
+
+
+@pytest.mark.parametrize("d", [1, 3])
+def test_gaussian_ot_map_matches_pot_and_pushes_the_covariance_forward(d):
+    import ot
+    Sx, Sy = _spd(d, 43), _spd(d, 45)
+    x = torch.randn(4000, d, generator=_gen(47), dtype=torch.float64) @ torch.linalg.cholesky(Sx).T
+    y = torch.randn(3000, d, generator=_gen(48), dtype=torch.float64) @ torch.linalg.cholesky(Sy).T + 2
+    A, b = metrics.gaussian_ot_map(x, y)
+    A_pot, b_pot = ot.gaussian.bures_wasserstein_mapping(
+        x.mean(0).numpy(), y.mean(0).numpy(), np.cov(x.T.numpy()).reshape(d, d),
+        np.cov(y.T.numpy()).reshape(d, d))
+    assert np.allclose(A.numpy(), A_pot, atol=1e-8) and np.allclose(b.numpy(), np.ravel(b_pot), atol=1e-8)
+    assert torch.allclose(A, A.T) and torch.linalg.eigvalsh(A).min() > 0     # a gradient of a convex map
+    Tx = x @ A + b                                                           # pushes N(m_x, S_x) onto y's moments
+    assert torch.allclose(torch.cov(Tx.T).reshape(d, d), torch.cov(y.T).reshape(d, d), atol=1e-8)
+    assert torch.allclose(Tx.mean(0), y.mean(0), atol=1e-10)
+
+
+def test_gaussian_ot_map_needs_more_samples_than_dimensions():
+    with pytest.raises(ValueError, match="more than d samples"):
+        metrics.gaussian_ot_map(torch.randn(3, 3), torch.randn(10, 3))
+
+
 def test_exact_ot_map_needs_equal_batches():
     with pytest.raises(ValueError, match="equal size"):
         metrics.exact_ot_map(torch.zeros(4, 2), torch.zeros(5, 2))

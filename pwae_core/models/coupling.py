@@ -133,6 +133,7 @@ class CouplingPWAE(Model):
         """
         c = self.config
         ramp = min(1.0, frac / c.joint_warmup) if c.joint_warmup > 0 else 1.0
+        ramp *= c.joint_anneal ** frac
         sq = lambda a, b: ((a - b) ** 2).sum(1).mean()               # noqa: E731
         zx, zy = self.encode_x(x, generator=generator), self.encode_y(y, generator=generator)
         z = self.prior(max(x.shape[0], y.shape[0]), generator)
@@ -141,7 +142,19 @@ class CouplingPWAE(Model):
              "wae_x": self.divergence(zx, z), "wae_y": self.divergence(zy, z)}
         t["total"] = t["coupling"] + ramp * c.lambda_joint * (
             t["rec_x"] + t["rec_y"] + c.lambda_wae * (t["wae_x"] + t["wae_y"]))
+        weight = c.teacher * max(0.0, 1 - frac / c.teacher_until) if c.teacher_until > 0 else 0.0
+        if weight > 0:
+            t["teacher"] = self._teacher(x, y, zx, zy)
+            t["total"] = t["total"] + weight * t["teacher"]
         return t
+
+    def _teacher(self, x, y, zx, zy):
+        """Exact OT between the minibatches (``metrics.exact_ot_pairs`` for the model's
+        cost) as pseudo pairs (x_i, y_sigma(i)):
+        |D_y(E_x(x_i)) - y_sigma(i)|^2 + |D_x(E_y(y_sigma(i))) - x_i|^2, batch mean."""
+        j = metrics.exact_ot_pairs(x, y, self.user_cost or self.config.cost, self.F)
+        sq = lambda a, b: ((a - b) ** 2).sum(1).mean()               # noqa: E731
+        return sq(self.decode_y(zx), y[j]) + sq(self.decode_x(zy[j]), x)
 
     # -- maps and samples (public API) ------------------------------------------------
     @torch.no_grad()
@@ -187,18 +200,27 @@ class CouplingPWAE(Model):
 
     @torch.no_grad()
     def scores(self, x, y, generator=None) -> dict:
-        """How good a coupling is on fresh samples x ~ mu (B, dim_x), y ~ nu (B, dim_y):
-        MG, the Monge gap of both maps (mean of x -> M_xy(x) and y -> M_yx(y)), and ED, the
-        energy distance of both generated marginals (sample_joint) to the data (mean)."""
+        """How good a coupling is on fresh samples x ~ mu (B, dim_x), y ~ nu (B, dim_y)
+        (means over the two directions):
+
+        MG      Monge gap of the maps x -> M_xy(x), y -> M_yx(y) (``metrics.monge_gap``)
+        cost    their transport cost E c(x, M_xy(x)); MG / cost is the share of it that an
+                optimal map between the same marginals would save
+        ED      energy distance of the generated marginals (``sample_joint``) to the data
+        ED_map  energy distance of the pushed samples M_xy(x) to y (and M_yx(y) to x)
+        """
         x, y = self._input(x, "x", self.config.dim_x), self._input(y, "y", self.config.dim_y)
         xs, ys = self.sample_joint(len(x), generator)
+        tx, ty = self.transport_xy(x), self.transport_yx(y)
         named = self.config.cost in ("sqeuclidean", "euclidean")
         fwd = self.config.cost if named else self.cost
         bwd = self.config.cost if named else (lambda a, b: self.cost(b, a))
-        mg = (metrics.monge_gap(x, self.transport_xy(x), fwd)
-              + metrics.monge_gap(y, self.transport_yx(y), bwd))
+        mg = metrics.monge_gap(x, tx, fwd) + metrics.monge_gap(y, ty, bwd)
+        cost = self.cost(x, tx).mean() + self.cost(ty, y).mean()
         ed = metrics.energy_distance(x, xs) + metrics.energy_distance(y, ys)
-        return {"MG": 0.5 * float(mg), "ED": 0.5 * float(ed)}
+        ed_map = metrics.energy_distance(tx, y) + metrics.energy_distance(ty, x)
+        return {"MG": 0.5 * float(mg), "cost": 0.5 * float(cost), "ED": 0.5 * float(ed),
+                "ED_map": 0.5 * float(ed_map)}
 
     def _input(self, a, name, dim):
         return checks.samples(a, name, dim).to(self._ref())

@@ -47,10 +47,12 @@ def schedule(name: str) -> Callable[[int, int], float]:
 
 @dataclass
 class FitResult:
-    """A trained model (eval mode), its loss history ({"step", terms...} rows) and wall time."""
+    """A trained model (eval mode), its loss history ({"step", terms...} rows), wall time and
+    the final held-out checks where the run makes them (``fit_coupling``: MG, ED, ED_map, ...)."""
     model: torch.nn.Module
     history: list = field(default_factory=list)
     seconds: float = 0.0
+    checks: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -64,11 +66,12 @@ class Resume:
 
 def optimise(model, loss_at, steps: int, lr: float, lr_schedule: str = "constant", *,
              resume: Resume | None = None, log_every: int = 50, on_step=None,
-             progress: bool = True, desc: str | None = None) -> FitResult:
+             monitor=None, progress: bool = True, desc: str | None = None) -> FitResult:
     """Adam on ``loss_at(step)["total"]`` for ``steps`` steps in all.
 
     The learning rate at step t is lr * schedule(t, steps). A row of the history is logged
-    every ``log_every`` steps and at the last; ``on_step(step, optimiser, result)`` runs after every
+    every ``log_every`` steps and at the last, with the floats of ``monitor(step) -> dict`` (held-out
+    checks, shown on the progress bar too); ``on_step(step, optimiser, result)`` runs after every
     step (checkpoints). A non-finite loss stops the run with ``FloatingPointError``.
     """
     factor = schedule(lr_schedule)
@@ -91,8 +94,10 @@ def optimise(model, loss_at, steps: int, lr: float, lr_schedule: str = "constant
         if not math.isfinite(total):
             raise FloatingPointError(f"loss became {total} at step {step}; lower lr or the lambdas")
         if step % log_every == 0 or step == steps:
-            result.history.append({"step": step, **{k: float(v.detach()) for k, v in terms.items()}})
-            bar.set_postfix(loss=f"{total:.4g}")
+            row = {k: float(v.detach()) for k, v in terms.items()}
+            checks = monitor(step) if monitor is not None else {}
+            result.history.append({"step": step, **row, **checks})
+            bar.set_postfix(loss=f"{total:.4g}", **{k: f"{v:.3g}" for k, v in checks.items()})
         result.seconds = r.seconds + time.perf_counter() - t0
         if on_step is not None:
             on_step(step, opt, result)

@@ -74,7 +74,7 @@ def _points(p: torch.Tensor, name: str, color: str, size: int = 3) -> go.Scatter
 
 def sphere_view(model, n: int = 200, show_exact: bool = True, seed: int = 0):
     """Plotly figure of mu, nu samples, x -> M(x) segments (and the exact minibatch OT map),
-    plus {"MG", "ED"} of this model on one fresh batch of 512."""
+    plus its scores (MG, cost, ED, ED_map: ``CouplingPWAE.scores``) on one fresh batch of 512."""
     n = checks.whole(n, "the number of points", 10, 1000)
     mu, nu = gmm.GMM.from_dict(model.info.extra["mu"]), gmm.GMM.from_dict(model.info.extra["nu"])
     gen = torch.Generator().manual_seed(seed)

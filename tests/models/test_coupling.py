@@ -53,19 +53,50 @@ def test_tied_initialisation_starts_with_equal_maps():
     assert not torch.equal(untied.encode_x(x), untied.encode_y(x))
 
 
+PLAIN = dict(teacher=0.0, joint_anneal=1.0)     # loss (4) itself: no teacher, no annealing
+
+
 def test_loss_is_equation_4():
-    m = model(lambda_joint=3.0, lambda_wae=2.0)
+    m = model(lambda_joint=3.0, lambda_wae=2.0, **PLAIN)
     g = _gen(0)
     x, y = torch.randn(64, 3, generator=_gen(1)), torch.randn(64, 3, generator=_gen(2))
     t = m.loss(x, y, g)
     want = t["coupling"] + 3 * (t["rec_x"] + t["rec_y"] + 2 * (t["wae_x"] + t["wae_y"]))
-    assert torch.allclose(t["total"], want)
-    t0 = model(lambda_joint=0.0).loss(x, y, g)
+    assert torch.allclose(t["total"], want) and "teacher" not in t
+    t0 = model(lambda_joint=0.0, **PLAIN).loss(x, y, g)
     assert torch.equal(t0["total"], t0["coupling"])
 
 
+def test_lambda_joint_anneals_and_the_teacher_fades_out():
+    m = model(lambda_joint=3.0, lambda_wae=2.0, joint_anneal=100.0, teacher=5.0, teacher_until=0.5)
+    x, y = torch.randn(16, 3, generator=_gen(1)), torch.randn(16, 3, generator=_gen(2))
+    joint = lambda t: t["rec_x"] + t["rec_y"] + 2 * (t["wae_x"] + t["wae_y"])  # noqa: E731
+    at = {f: m.loss(x, y, _gen(0), frac=f) for f in (0.0, 0.25, 0.5, 1.0)}
+    assert torch.allclose(at[0.0]["total"], at[0.0]["coupling"] + 3 * joint(at[0.0]) + 5 * at[0.0]["teacher"])
+    assert torch.allclose(at[0.25]["total"], at[0.25]["coupling"] + 3 * 100 ** 0.25 * joint(at[0.25])
+                          + 2.5 * at[0.25]["teacher"])
+    assert "teacher" not in at[0.5] and "teacher" not in at[1.0]
+    assert torch.allclose(at[1.0]["total"], at[1.0]["coupling"] + 300 * joint(at[1.0]))
+
+
+def test_the_teacher_pairs_each_minibatch_by_exact_ot():
+    m = model(teacher=1.0)
+    x, y = torch.randn(16, 3, generator=_gen(1)), torch.randn(16, 3, generator=_gen(2))
+    j = metrics.exact_ot_pairs(x, y)
+    zx, zy = m.encode_x(x), m.encode_y(y)
+    want = ((m.decode_y(zx) - y[j]) ** 2).sum(1).mean() + ((m.decode_x(zy[j]) - x) ** 2).sum(1).mean()
+    assert torch.allclose(m._teacher(x, y, zx, zy), want)
+    assert float(metrics.monge_gap(x, y[j])) < 1e-5                 # the pairs are OT-optimal
+
+
+@pytest.mark.parametrize("kw", [{"teacher": -1.0}, {"teacher_until": 1.5}, {"joint_anneal": 0.0}])
+def test_bad_teacher_and_annealing_settings_are_refused(kw):
+    with pytest.raises(ValueError, match="teacher must be >= 0"):
+        model(**kw)
+
+
 def test_joint_warmup_ramps_lambda_joint():
-    m = model(joint_warmup=0.5, lambda_joint=4.0)
+    m = model(joint_warmup=0.5, lambda_joint=4.0, **PLAIN)
     x, y = torch.randn(32, 3, generator=_gen(1)), torch.randn(32, 3, generator=_gen(2))
     at = {f: m.loss(x, y, _gen(0), frac=f) for f in (0.0, 0.25, 1.0)}
     joint = lambda t: t["rec_x"] + t["rec_y"] + m.config.lambda_wae * (t["wae_x"] + t["wae_y"])  # noqa: E731
@@ -138,7 +169,12 @@ def test_scores_are_the_monge_gap_of_both_maps_and_the_ed_of_both_marginals(cost
     mg = (metrics.monge_gap(x, m.transport_xy(x), fn)
           + metrics.monge_gap(y, m.transport_yx(y), lambda a, b: fn(b, a)))
     ed = metrics.energy_distance(x, xs) + metrics.energy_distance(y, ys)
-    assert set(got) == {"MG", "ED"}
+    tx, ty = m.transport_xy(x), m.transport_yx(y)
+    cost_maps = fn(x, tx).mean() + fn(ty, y).mean()
+    ed_map = metrics.energy_distance(tx, y) + metrics.energy_distance(ty, x)
+    assert set(got) == {"MG", "cost", "ED", "ED_map"}
+    assert got["cost"] == pytest.approx(0.5 * float(cost_maps), rel=1e-6)
+    assert got["ED_map"] == pytest.approx(0.5 * float(ed_map), rel=1e-6)
     assert got["MG"] == pytest.approx(0.5 * float(mg), abs=1e-6) and got["MG"] > -1e-6
     assert got["ED"] == pytest.approx(0.5 * float(ed), rel=1e-6) and got["ED"] > 0
 

@@ -84,13 +84,15 @@ def test_unconditional_eds_score_both_marginals_of_a_coupling_and_x_of_a_cvae():
 def test_markdown_labels_the_settings_and_reports_mean_and_std():
     stats = lambda v: {"mean": v, "std": 0.5, "runs": [v]}             # noqa: E731
     result = {"experiment": "sphere", "seeds": [0, 1], "seconds": 12.0, "protocol": {"epochs": 2},
-              "rows": {"10,10 untied": {k: stats(1.0) for k in ("MG", "ED", "MG+10ED", "seconds")},
+              "rows": {"10,10 paper": {k: stats(1.0) for k in ("MG", "ED", "MG+10ED", "seconds")},
+                       "10,10 untied": {"MG": stats(2.0)},                # results before 0.3
                        "exact": {"MG": stats(0.0), "ED": stats(0.25)}}}
     lines = E.markdown(result).splitlines()
     assert lines[0] == "| model | MG | ED | MG+10ED | seconds |"
-    assert lines[2] == "| lambda_joint, lambda_wae = 10,10 (independent init) | 1.000 ± 0.500 | " \
+    assert lines[2] == "| lambda_joint, lambda_wae = 10,10 (the paper's optimisation) | 1.000 ± 0.500 | " \
                        "1.000 ± 0.500 | 1.000 ± 0.500 | 1.000 ± 0.500 |"
-    assert lines[3] == "| exact | 0.000 ± 0.500 | 0.250 ± 0.500 | n/a | n/a |"
+    assert lines[3].startswith("| lambda_joint, lambda_wae = 10,10 (independent init) | 2.000")
+    assert lines[4] == "| exact | 0.000 ± 0.500 | 0.250 ± 0.500 | n/a | n/a |"
     assert "seeds [0, 1]" in lines[-1] and "wall time 12 s" in lines[-1]
 
 
@@ -113,7 +115,7 @@ def test_sphere_quick_writes_table_figure_and_checkpoints(tmp_path):
                  "--checkpoints", str(tmp_path / "ck")]) == 0
     res = json.loads((tmp_path / "sphere.json").read_text())
     rows = res["rows"]
-    assert set(rows) == {"0,0", "10,0", "10,10", "10,10 untied", "exact"}
+    assert set(rows) == {"0,0", "10,0", "10,10", "10,10 paper", "exact"}
     assert rows["exact"]["MG"]["mean"] < 1e-6
     # without the marginal terms the decoders collapse: far worse generative fit
     assert rows["0,0"]["ED"]["mean"] > 3 * rows["10,10"]["ED"]["mean"]
@@ -125,7 +127,7 @@ def test_sphere_quick_writes_table_figure_and_checkpoints(tmp_path):
     x = G.sphere_sample(G.GMM.from_dict(m.extra["mu"]), 20)
     assert torch.allclose(m.transport_xy(x).norm(dim=1), torch.ones(20), atol=1e-5)
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == [
-        "sphere-0-0.safetensors", "sphere-10-0.safetensors", "sphere-10-10-untied.safetensors",
+        "sphere-0-0.safetensors", "sphere-10-0.safetensors", "sphere-10-10-paper.safetensors",
         "sphere-10-10.safetensors"]
 
 

@@ -1,12 +1,15 @@
 """Training on sample sets (runs.fitting): seeded couplings and vector cVAEs, their results,
-their input checks, and the closed-form Gaussian OT map recovered by fit_coupling."""
+their input checks, the held-out checks, and the closed-form Gaussian OT map recovered by
+fit_coupling's defaults on random pairs drawn fresh (not the ones the defaults were chosen on)."""
+import numpy as np
 import pytest
 import torch
 
 import pwae_core as pw
 from pwae_core.config import CouplingConfig
 from pwae_core.models import CouplingPWAE, VectorCVAE
-from pwae_core.runs.fitting import GAUSSIAN_OT, fit_coupling_run, fit_cvae_run
+from pwae_core import metrics
+from pwae_core.runs.fitting import PAPER, fit_coupling_run, fit_cvae_run
 from pwae_core.runs.loop import FitResult
 
 
@@ -30,14 +33,29 @@ def test_training_is_seeded_and_moves_every_weight_from_the_seeded_start():
 
 
 def test_a_run_logs_one_history_row_per_epoch():
-    x, y = _data()                                   # 300 samples, batch 256: 2 steps per epoch
-    run = fit_coupling_run(x, y, epochs=3, progress=False)
+    x, y = _data()                       # 300 samples (270 trained on), batch 256: 2 steps per epoch
+    run = fit_coupling_run(x, y, epochs=3, batch_size=256, progress=False)
     assert isinstance(run, FitResult) and isinstance(run.model, CouplingPWAE)
     assert [h["step"] for h in run.history] == [2, 4, 6] and run.seconds > 0
-    assert set(run.history[0]) == {"step", "coupling", "rec_x", "rec_y", "wae_x", "wae_y", "total"}
-    model = pw.fit_coupling(x, y, epochs=3, progress=False)
-    assert set(model.metrics) == {"history", "train_seconds"} and model.metrics["history"] == run.history
-    assert not model.training
+    terms = {"step", "coupling", "rec_x", "rec_y", "wae_x", "wae_y", "teacher", "total"}
+    assert set(run.history[0]) == terms | {"MG", "ED_map"}           # held-out checks every epoch
+    model = pw.fit_coupling(x, y, epochs=3, batch_size=256, progress=False)
+    assert set(model.metrics) == {"history", "train_seconds", "held_out"}
+    assert model.metrics["history"] == run.history and not model.training
+    paper = fit_coupling_run(x, y, epochs=3, progress=False, **PAPER)
+    assert "teacher" not in paper.history[0]                         # weight 0: no term
+
+
+def test_the_held_out_checks_are_on_samples_kept_out_of_training():
+    x, y = _data(2000)
+    run = fit_coupling_run(x, y, epochs=20, progress=False)
+    held = run.checks
+    assert held["held_out"] == 200 and set(held) == {"MG", "cost", "ED", "ED_map", "held_out"}
+    assert [h["step"] for h in run.history if "MG" in h] == list(range(8, 81, 8))  # 10 checks
+    assert held["MG"] > -1e-6 and held["ED_map"] >= 0 and held["cost"] > 0
+    assert held["ED_map"] < 0.05               # the learned map pushes held-out x onto y
+    few = fit_coupling_run(*_data(150), epochs=1, progress=False)
+    assert few.checks == {} and "MG" not in few.history[-1]      # under 200 samples: no hold-out
 
 
 def test_steps_cap_the_epochs():
@@ -93,34 +111,49 @@ def test_bad_input_is_refused_before_training(fit, x, y, kw, match):
         fit(x, y, steps=1, progress=False, **kw)
 
 
-def _sqrtm(S):
-    e, V = torch.linalg.eigh(S)
-    return V @ torch.diag(e.sqrt()) @ V.T
+def random_gaussian_pair(d: int, rng: np.random.Generator):
+    """N(m1, S1), N(m2, S2) with m ~ N(0, I), S = Q diag(0.5 * 10^U(0, 1)) Q^T: samplers
+    (n -> (n, d) float32) and the closed-form OT map (metrics.gaussian_ot_map on the exact
+    moments, through samples with those moments)."""
+    m1, m2 = rng.standard_normal(d), rng.standard_normal(d)
+    S = [(q * (0.5 * 10 ** rng.uniform(0, 1, d))) @ q.T
+         for q in (np.linalg.qr(rng.standard_normal((d, d)))[0] for _ in range(2))]
+    draw = lambda m, s: (lambda n: torch.tensor(rng.multivariate_normal(m, s, n), dtype=torch.float32))  # noqa: E731
+    return draw(m1, S[0]), draw(m2, S[1]), _exact_map(m1, S[0], m2, S[1])
 
 
-def gaussian_ot_error(d: int, seed: int = 1) -> float:
-    """Relative RMS error of the learned map D_y(E_x(x)) against the closed-form Gaussian OT
-    map T(x) = m2 + A (x - m1), A = S1^-1/2 (S1^1/2 S2 S1^1/2)^1/2 S1^-1/2, on fresh x."""
-    torch.manual_seed(seed)
-    m1, m2 = 0.5 * torch.randn(d), 0.5 * torch.randn(d)
-    Q1, Q2 = torch.linalg.qr(torch.randn(d, d))[0], torch.linalg.qr(torch.randn(d, d))[0]
-    S1 = Q1 @ torch.diag(0.2 + 0.9 * torch.rand(d)) @ Q1.T
-    S2 = Q2 @ torch.diag(0.2 + 0.9 * torch.rand(d)) @ Q2.T
-    g = torch.Generator().manual_seed(seed)
-    draw = lambda m, S, n: m + torch.randn(n, d, generator=g) @ torch.linalg.cholesky(S).T  # noqa: E731
-    model = pw.fit_coupling(draw(m1, S1, 20_000), draw(m2, S2, 20_000), d_latent=d, epochs=40,
-                            progress=False, **GAUSSIAN_OT)
-    r = _sqrtm(S1)
-    A = torch.linalg.inv(r) @ _sqrtm(r @ S2 @ r) @ torch.linalg.inv(r)
-    x = draw(m1, S1, 5000)
-    T = m2 + (x - m1) @ A.T
-    err = (model.transport_xy(x) - T).pow(2).sum(1).mean() / (T - m2).pow(2).sum(1).mean()
+def _exact_map(m1, S1, m2, S2):
+    """T(x) = m2 + A (x - m1), A = S1^-1/2 (S1^1/2 S2 S1^1/2)^1/2 S1^-1/2."""
+    w, V = np.linalg.eigh(S1)
+    r, r_inv = (V * np.sqrt(w)) @ V.T, (V / np.sqrt(w)) @ V.T
+    w2, V2 = np.linalg.eigh(r @ S2 @ r)
+    A = torch.tensor(r_inv @ ((V2 * np.sqrt(w2)) @ V2.T) @ r_inv, dtype=torch.float32)
+    return lambda x: torch.tensor(m2, dtype=torch.float32) + (x - torch.tensor(m1, dtype=torch.float32)) @ A
+
+
+def relative_error(model, sx, T, n: int = 4000) -> float:
+    """sqrt(E|T_hat(x) - T(x)|^2 / E|T(x) - E T|^2) on fresh x."""
+    x = sx(n)
+    t = T(x)
+    err = (model.transport_xy(x) - t).pow(2).sum(1).mean() / (t - t.mean(0)).pow(2).sum(1).mean()
     return float(err.sqrt())
 
 
+# The defaults were chosen on pairs drawn with seed 777 (README); these are drawn with 2718.
 @pytest.mark.slow
 @pytest.mark.parametrize("d", [2, 5])
-def test_recovers_the_closed_form_gaussian_ot_map(d):
-    err = gaussian_ot_error(d)
-    print(f"Gaussian OT map, d={d}: relative error {err:.3f}")
-    assert err < 0.08
+def test_defaults_recover_the_gaussian_ot_map_on_fresh_random_pairs(d):
+    errors = []
+    for i in range(2):
+        sx, sy, T = random_gaussian_pair(d, np.random.default_rng([2718, d, i]))
+        model = pw.fit_coupling(sx(10_000), sy(10_000), epochs=25, seed=i, progress=False)
+        errors.append(relative_error(model, sx, T))
+    print(f"Gaussian OT map, d={d}: relative errors {np.round(errors, 3)}")
+    assert max(errors) < 0.12                       # full budget (50 epochs, 20k): median 2-4%
+
+
+def test_the_exact_map_helper_is_the_closed_form():
+    sx, sy, T = random_gaussian_pair(3, np.random.default_rng(5))
+    x = sx(20_000)
+    A, b = metrics.gaussian_ot_map(x.double(), T(x).double())    # T is affine: recovered exactly
+    assert torch.allclose(x[:5].double() @ A + b, T(x[:5]).double(), atol=1e-4)

@@ -38,7 +38,7 @@ def test_sphere_view_draws_both_samples_and_the_maps(views, show_exact):
     assert np.allclose(seg[:, 0], x.numpy(), atol=1e-6) and np.isnan(seg[:, 2]).all()   # x, M(x), gap
     assert np.allclose(seg[:, 1], model.transport_xy(x).numpy(), atol=1e-6)
     assert np.allclose(np.linalg.norm(seg[:, 1], axis=1), 1, atol=1e-5)                 # on the sphere
-    assert set(scores) == {"MG", "ED"} and scores["MG"] >= 0 and scores["ED"] > 0
+    assert set(scores) == {"MG", "cost", "ED", "ED_map"} and scores["MG"] >= 0 and scores["ED"] > 0
 
 
 def test_the_collapsed_setting_scores_a_far_worse_ed(views):
