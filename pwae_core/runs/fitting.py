@@ -113,7 +113,8 @@ def fit_coupling(x, y, cost="sqeuclidean", *, F=None, progress: bool = True,
     can trust"): MLPs 256-128, a latent as wide as the data, a tied start, batches of 512,
     Adam 1e-3 with cosine decay, a minibatch exact-OT teacher (weight 100, fading to 0 by
     80% of training) and lambda_joint continued from 10 to 1000. ``PAPER`` holds the paper's
-    own optimisation. min(1024, N / 10) samples per side are held out (N >= 200): the Monge
+    own optimisation. With stochastic encoders (conditional samples) the teacher narrows the
+    conditionals; Table 2 trains them with ``experiments.POSTERIOR_OPTIMISER`` (teacher=0). min(1024, N / 10) samples per side are held out (N >= 200): the Monge
     gap and energy distances on them are on the progress bar during training and in
     ``model.info.metrics["held_out"]``. Returns the trained model (eval mode) on the
     inputs' device, its history and wall time in ``model.info.metrics``.
