@@ -37,7 +37,7 @@ def _epochs(n_x: int, n_y: int, batch: int, paired: bool, gen):
 def _run(model, x, y, cfg, paired: bool, progress: bool, steps: int | None,
          monitor=None) -> FitResult:
     """Epochs of minibatches of ``model.loss(xb, yb, gen, frac)``; ``steps`` caps the total;
-    ``monitor(step, final) -> dict`` runs at 10 evenly spaced epochs and at the end."""
+    ``monitor(final) -> dict`` runs at 10 evenly spaced epochs and at the last step."""
     gen = torch.Generator().manual_seed(cfg.seed)
     per_epoch = max(1, math.ceil(max(len(x), len(y)) / cfg.batch_size))
     total = cfg.epochs * per_epoch
