@@ -114,6 +114,8 @@ class CouplingConfig(_Dictable):
     tie_init: bool = True              # start E_y, D_y as copies of E_x, D_x (where shapes match)
     teacher: float = 100.0             # weight of the minibatch exact-OT teacher term at the start
     teacher_until: float = 0.8         # fraction of training over which that weight decays to 0
+    restarts: int = 3                  # fresh attempts (seed + k) when the held-out Monge gap flags a fit
+    restart_gap: float = 0.02          # flag: held-out Monge gap / transport cost above this
     seed: int = 0
 
     def __post_init__(self):
@@ -127,14 +129,17 @@ class CouplingConfig(_Dictable):
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.lambda_joint < 0 or self.lambda_wae < 0 or not self.lr > 0:
             raise ValueError("lambda_joint and lambda_wae must be >= 0 and lr > 0")
+        if int(self.restarts) < 0 or not self.restart_gap > 0:
+            raise ValueError(f"restarts must be >= 0 and restart_gap > 0, got {self.restarts} "
+                             f"and {self.restart_gap}")
         if not (self.teacher >= 0 and 0 <= self.teacher_until <= 1 and self.joint_anneal > 0):
             raise ValueError(f"teacher must be >= 0, teacher_until in [0, 1] and joint_anneal "
                              f"> 0, got {self.teacher}, {self.teacher_until}, {self.joint_anneal}")
 
 
-# What coupling files written before the teacher and the lambda_joint annealing were trained
-# with (those fields are missing there; the new defaults would misreport them).
-_COUPLING_BEFORE_TEACHER = dict(teacher=0.0, joint_anneal=1.0)
+# What coupling files written before the teacher, the lambda_joint annealing and the restarts
+# were trained with (those fields are missing there; the new defaults would misreport them).
+_COUPLING_BEFORE = dict(teacher=0.0, joint_anneal=1.0, restarts=0)
 
 
 @dataclass
@@ -178,8 +183,8 @@ def model_config(meta: dict):
         raise ValueError(f"unknown config class {meta.get('config_class')!r}; this code knows "
                          f"{sorted(CONFIGS)}")
     d = dict(meta["model_config"])
-    if cls is CouplingConfig and "teacher" not in d:
-        d.update(_COUPLING_BEFORE_TEACHER)
+    if cls is CouplingConfig:
+        d = {**_COUPLING_BEFORE, **d}
     if cls is ModelConfig:
         for key in SIGMA_RANGE:
             if key not in d and key in (meta.get("train_config") or {}):

@@ -35,14 +35,21 @@ def test_model_config_of_an_old_checkpoint_reads_the_range_from_the_train_config
 
 
 def test_model_config_picks_the_saved_class():
-    meta = {"config_class": "CouplingConfig", "model_config": {"dim_x": 3, "dim_y": 1, "teacher": 5.0}}
-    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1, teacher=5.0)
+    saved = CouplingConfig(dim_x=3, dim_y=1, teacher=5.0, restarts=1).to_dict()
+    meta = {"config_class": "CouplingConfig", "model_config": saved}
+    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1, teacher=5.0, restarts=1)
 
 
 def test_coupling_files_from_before_the_teacher_say_how_they_were_trained():
     meta = {"config_class": "CouplingConfig", "model_config": {"dim_x": 3, "dim_y": 3, "d_latent": 2}}
     got = config.model_config(meta)
-    assert (got.teacher, got.joint_anneal, got.d_latent) == (0.0, 1.0, 2)
+    assert (got.teacher, got.joint_anneal, got.restarts, got.d_latent) == (0.0, 1.0, 0, 2)
+
+
+def test_coupling_files_from_before_the_restarts_were_trained_without_them():
+    saved = {k: v for k, v in CouplingConfig(dim_x=2, dim_y=2).to_dict().items() if k != "restarts"}
+    got = config.model_config({"config_class": "CouplingConfig", "model_config": saved})
+    assert (got.restarts, got.teacher) == (0, 100.0)
 
 
 @pytest.mark.parametrize("make, match", [

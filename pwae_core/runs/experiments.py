@@ -87,7 +87,7 @@ def _sphere_task(task, gmm_seed, dim, p, settings, progress, fit_options):
     lj, lw, extra, *suffix = settings[k]
     run = fit_coupling_run(x, y, d_latent=2, prior="uniform", sphere=True, lambda_joint=lj,
                            lambda_wae=lw, epochs=p["epochs"], seed=s, progress=progress,
-                           **{**fit_options, **extra})
+                           **{"restarts": 0, **fit_options, **extra})   # one fit per seed
     name = f"{lj:g},{lw:g}" + (suffix[0] if suffix else "")
     kept["models"][name] = run
     scores = sphere_scores(run.model, mu, nu, p["batches"], p["batch"], s)

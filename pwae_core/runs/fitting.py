@@ -7,6 +7,8 @@ Both run epochs over shuffled minibatches through ``loop.optimise`` with a seede
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import replace
 
 import torch
 
@@ -16,10 +18,11 @@ from ..models import CouplingPWAE, VectorCVAE
 from .loop import FitResult, optimise
 
 # The coupling PWAE paper's own optimisation of loss (4): independent inits, lambdas 10,
-# constant lr, batch 256, no teacher, no annealing (the latent stays as wide as the data).
+# constant lr, batch 256, no teacher, no annealing, no restarts (the latent stays as wide
+# as the data).
 # Kept to reproduce the paper; the defaults (CouplingConfig) recover OT maps far better.
 PAPER = dict(tie_init=False, lambda_joint=10.0, lambda_wae=10.0, lr_schedule="constant",
-             batch_size=256, joint_warmup=0.0, joint_anneal=1.0, teacher=0.0)
+             batch_size=256, joint_warmup=0.0, joint_anneal=1.0, teacher=0.0, restarts=0)
 
 
 def _epochs(n_x: int, n_y: int, batch: int, paired: bool, gen):
@@ -68,16 +71,50 @@ def fit_coupling_run(x, y, cost="sqeuclidean", *, F=None, progress: bool = True,
                          f"got {tuple(F.shape)}")
     name = "callable" if callable(cost) else cost
     cfg = CouplingConfig(dim_x=x.shape[1], dim_y=y.shape[1], cost=name, **options)
-    torch.manual_seed(cfg.seed)
     model = CouplingPWAE(cfg, F, cost=fn if callable(cost) else None)
-    model = model.to(device=x.device, dtype=x.dtype)
-    model.cost(x[:2], y[:2])                                  # shape check before training
+    model.to(device=x.device, dtype=x.dtype).cost(x[:2], y[:2])   # shape check before training
     x, y, x_out, y_out = held_out_split(x, y, cfg.seed)
+    attempts = 1 + (cfg.restarts if len(x_out) and not cfg.stochastic else 0)
+    for k in range(attempts):
+        try:
+            run = _attempt(replace(cfg, seed=cfg.seed + k), F, fn if callable(cost) else None,
+                           (x, y, x_out, y_out), progress, steps, last=k == attempts - 1)
+        except _Flagged:
+            continue
+        if run.checks:
+            run.checks["attempts"] = k + 1
+        if attempts > 1:                          # restarts were on, and all were used
+            _warn_if_flagged(run.checks, cfg.restart_gap)
+        return run
+    raise AssertionError("unreachable: the last attempt is never flagged")
+
+
+def _warn_if_flagged(held: dict, gap: float) -> None:
+    share = held["MG"] / max(held["cost"], 1e-12)
+    if share > gap:
+        warnings.warn(f"fit_coupling: the held-out Monge gap is {100 * share:.1f}% of the "
+                      f"transport cost after {held['attempts']} attempt(s): the learned map is "
+                      f"likely not the optimal one (more restarts, epochs or samples may help)",
+                      stacklevel=3)
+
+
+class _Flagged(Exception):
+    """A held-out check flagged an attempt that is not the last: start the next one."""
+
+
+def _attempt(cfg, F, user_cost, data, progress, steps, last: bool) -> FitResult:
+    """One seeded fit of a coupling PWAE with held-out checks; raises ``_Flagged`` (unless
+    ``last``) as soon as a check's Monge gap / cost exceeds ``cfg.restart_gap``."""
+    x, y, x_out, y_out = data
+    torch.manual_seed(cfg.seed)
+    model = CouplingPWAE(cfg, F, cost=user_cost).to(device=x.device, dtype=x.dtype)
     held = {}
 
     def monitor(final: bool) -> dict:
         k = len(x_out) if final else min(len(x_out), CHECK_BATCH)
         held.update(model.scores(x_out[:k], y_out[:k], torch.Generator().manual_seed(cfg.seed)))
+        if not last and held["MG"] > cfg.restart_gap * max(held["cost"], 1e-12):
+            raise _Flagged
         return {"MG": held["MG"], "ED_map": held["ED_map"]}
 
     run = _run(model, x, y, cfg, paired=False, progress=progress, steps=steps,
@@ -114,10 +151,19 @@ def fit_coupling(x, y, cost="sqeuclidean", *, F=None, progress: bool = True,
     Adam 1e-3 with cosine decay, a minibatch exact-OT teacher (weight 100, fading to 0 by
     80% of training) and lambda_joint continued from 10 to 1000. ``PAPER`` holds the paper's
     own optimisation. With stochastic encoders (conditional samples) the teacher narrows the
-    conditionals; Table 2 trains them with ``experiments.POSTERIOR_OPTIMISER`` (teacher=0). min(1024, N / 10) samples per side are held out (N >= 200): the Monge
-    gap and energy distances on them are on the progress bar during training and in
-    ``model.info.metrics["held_out"]``. Returns the trained model (eval mode) on the
-    inputs' device, its history and wall time in ``model.info.metrics``.
+    conditionals; Table 2 trains them with ``experiments.POSTERIOR_OPTIMISER`` (teacher=0).
+
+    Held-out checks: min(1024, N / 10) samples per side are kept out of training (N >= 200);
+    the Monge gap and energy distances on them are on the progress bar at 10 points of
+    training and in ``model.info.metrics["held_out"]``. A deterministic fit whose held-out
+    Monge gap exceeds ``restart_gap`` (2%) of its transport cost at any check is stopped and
+    started afresh with the next seed, up to ``restarts`` (3) times: on random 2-D Gaussian
+    pairs about 3 in 10 first attempts end in a wrong coupling, and the check flags every one
+    (README). The last attempt always runs to the end; a warning says when it is flagged too
+    (with ``restarts=0`` the check is only reported).
+    ``held_out["attempts"]`` counts them; the returned model's ``config.seed`` is its own.
+    Returns the trained model (eval mode) on the inputs' device, its history and wall time
+    in ``model.info.metrics``.
     """
     run = fit_coupling_run(x, y, cost, F=F, progress=progress, steps=steps, **options)
     return _with_metrics(run)

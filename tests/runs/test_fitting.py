@@ -50,12 +50,35 @@ def test_the_held_out_checks_are_on_samples_kept_out_of_training():
     x, y = _data(2000)
     run = fit_coupling_run(x, y, epochs=20, progress=False)
     held = run.checks
-    assert held["held_out"] == 200 and set(held) == {"MG", "cost", "ED", "ED_map", "held_out"}
+    assert held["held_out"] == 200 and set(held) == {"MG", "cost", "ED", "ED_map", "held_out", "attempts"}
     assert [h["step"] for h in run.history if "MG" in h] == list(range(8, 81, 8))  # 10 checks
     assert held["MG"] > -1e-6 and held["ED_map"] >= 0 and held["cost"] > 0
     assert held["ED_map"] < 0.05               # the learned map pushes held-out x onto y
     few = fit_coupling_run(*_data(150), epochs=1, progress=False)
     assert few.checks == {} and "MG" not in few.history[-1]      # under 200 samples: no hold-out
+
+
+def test_a_flagged_fit_restarts_with_the_next_seed_and_warns_when_all_are_flagged():
+    x, y = _data(1000)
+    with pytest.warns(UserWarning, match=r"held-out Monge gap is .*% of the transport cost after 3"):
+        run = fit_coupling_run(x, y, epochs=10, progress=False, restarts=2, restart_gap=1e-12)
+    assert run.checks["attempts"] == 3 and run.model.config.seed == 2   # seeds 0, 1, 2
+    assert [h["step"] for h in run.history][-1] == 20                   # the last attempt, whole
+    first = fit_coupling_run(x, y, epochs=10, progress=False, restarts=0)
+    assert first.checks["attempts"] == 1
+    assert not torch.equal(first.model.transport_xy(x), run.model.transport_xy(x))
+
+
+def test_an_unflagged_fit_keeps_its_first_attempt():
+    x, y = _data(1000)
+    run = fit_coupling_run(x, y, epochs=10, progress=False, restart_gap=1e6)
+    assert run.checks["attempts"] == 1 and run.model.config.seed == 0
+
+
+def test_stochastic_encoders_are_never_restarted():
+    x, y = _data(1000)
+    run = fit_coupling_run(x, y, epochs=2, progress=False, stochastic=True, restart_gap=1e-12)
+    assert run.checks["attempts"] == 1 and run.model.config.seed == 0
 
 
 def test_steps_cap_the_epochs():
