@@ -3,6 +3,8 @@
     python -m pwae_core train mnist-denoise                 # PWAE, preset hyperparameters
     python -m pwae_core train mnist-inpaint --kind cvae     # a baseline
     python -m pwae_core train mnist-denoise --resume        # continue after an interruption
+    python -m pwae_core train mnist-denoise --device cuda   # on a GPU
+    torchrun --nproc_per_node 2 -m pwae_core train mnist-denoise   # 2 processes (DDP)
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
     python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from .config import ModelConfig, TrainConfig
 from .runs import presets
 from .runs.experiments import markdown
 from .runs.report import evaluate_checkpoint
+from .runs.distributed import DEVICES
 from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
@@ -36,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", help="model file (default: checkpoints/<task>[-<kind>].safetensors)")
     tr.add_argument("--resume", action="store_true", help="continue from <out>.state.safetensors")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument("--device", default="cpu", choices=DEVICES,
+                    help="where to train; under torchrun each process takes its own GPU")
     types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
     types.update({f.name: f.type for f in dataclasses.fields(ModelConfig)})
     for name in TRAIN_FLAGS + MODEL_FLAGS:
@@ -84,9 +90,10 @@ def _train(a) -> int:
     mover = {k: getattr(a, k) for k in MODEL_FLAGS if getattr(a, k) is not None}
     cfg = dataclasses.replace(cfg, **over, model=dataclasses.replace(cfg.model, **mover))
     out = Path(a.out) if a.out else presets.default_path(a.task, a.kind)
-    run = fit(cfg, out=out, resume=a.resume, progress=not a.quiet)
-    print(json.dumps({"out": str(out), "train_seconds": round(run.seconds, 1),
-                      "last": run.history[-1]}))
+    run = fit(cfg, out=out, resume=a.resume, progress=not a.quiet, device=a.device)
+    if os.environ.get("RANK", "0") == "0":                       # torchrun: rank 0 reports
+        print(json.dumps({"out": str(out), "train_seconds": round(run.seconds, 1),
+                          "last": run.history[-1]}))
     return 0
 
 

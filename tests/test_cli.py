@@ -4,6 +4,7 @@ tests/runs/test_train.py (kill and resume)."""
 import json
 
 import pytest
+import torch
 
 from pwae_core import __main__ as cli
 from pwae_core.runs import presets
@@ -12,12 +13,14 @@ from pwae_core.runs.loop import FitResult
 
 @pytest.fixture
 def fake_fit(monkeypatch):
-    """Replace training by a recorder: [(cfg, out, resume, progress)]."""
-    calls = []
+    """Replace training by a recorder: [(cfg, out, resume, progress)], devices in .devices."""
+    calls = type("Calls", (list,), {})()
 
-    def fit(cfg, out=None, resume=False, progress=True):
+    def fit(cfg, out=None, resume=False, progress=True, device=None):
         calls.append((cfg, out, resume, progress))
+        devices.append(device)
         return FitResult(None, [{"step": cfg.steps, "total": 1.5}], 2.34)
+    devices = calls.devices = []
     monkeypatch.setattr(cli, "fit", fit)
     return calls
 
@@ -40,7 +43,23 @@ def test_train_defaults_to_the_shipped_checkpoint_path(fake_fit):
     assert cli.main(["train", "mnist-inpaint", "--kind", "cvae", "--quiet"]) == 0
     cfg, out, resume, _ = fake_fit[0]
     assert out == presets.default_path("mnist-inpaint", "cvae") and cfg.model.kind == "cvae"
-    assert not resume
+    assert not resume and fake_fit.devices == ["cpu"]
+
+
+def test_train_passes_the_device_and_refuses_unknown_ones(fake_fit, capsys):
+    assert cli.main(["train", "mnist-inpaint", "--device", "mps", "--quiet"]) == 0
+    assert fake_fit.devices == ["mps"]
+    with pytest.raises(SystemExit):
+        cli.main(["train", "mnist-inpaint", "--device", "tpu"])
+    assert "invalid choice: 'tpu'" in capsys.readouterr().err
+
+
+def test_a_missing_device_is_a_clean_error(capsys, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    out = str(tmp_path / "m.safetensors")
+    assert cli.main(["train", "mnist-inpaint", "--device", "cuda", "--out", out, "--quiet"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, msg", [

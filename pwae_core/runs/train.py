@@ -1,5 +1,6 @@
 """Training the image models: ``fit(config) -> FitResult`` on MNIST, with periodic atomic
-checkpoints and exact resume (weights, Adam state, step, RNG states and loss history).
+checkpoints and exact resume (weights, Adam state, step, RNG states and loss history), on
+any device, alone or as N processes under torchrun (``runs.distributed``).
 
 No argparse here: ``__main__.py`` turns flags into a ``TrainConfig``.
 """
@@ -11,6 +12,7 @@ import torch
 from torch.nn import functional as Fn
 
 from .. import checkpoint, data, models
+from . import distributed
 from ..config import TrainConfig
 from .loop import FitResult, Resume, optimise
 
@@ -33,30 +35,36 @@ def state_path(out: Path) -> Path:
     return out.with_name(out.stem + ".state.safetensors")
 
 
-def _write_state(path, model, opt, cfg, step, gen, result: FitResult) -> None:
-    tensors = {f"model.{k}": v for k, v in model.state_dict().items()}
+def _write_state(path, model, opt, cfg, step, gens, result: FitResult, world: int) -> None:
+    """gens: the shared generator's state, then each process's noise generator state."""
+    tensors = {f"model.{k}": v.cpu() for k, v in model.state_dict().items()}
     sd = opt.state_dict()
     for i, st in sd["state"].items():
         for k, v in st.items():
-            tensors[f"optim.{i}.{k}"] = torch.as_tensor(v)
+            tensors[f"optim.{i}.{k}"] = torch.as_tensor(v).cpu()
     tensors["rng.torch"] = torch.get_rng_state()
-    tensors["rng.gen"] = gen.get_state()
+    tensors["rng.gen"] = gens[0]
+    for r, state in enumerate(gens[1:]):
+        tensors[f"rng.noise.{r}"] = state
     meta = {"kind": "train-state", "train_config": cfg.to_dict(), "step": step,
             "param_groups": sd["param_groups"], "history": result.history,
-            "seconds": result.seconds}
+            "seconds": result.seconds, "world": world}
     checkpoint.write(path, tensors, meta)
 
 
 RESUMABLE_CHANGES = ("steps", "checkpoint_every", "threads")   # may differ on resume
 
 
-def _read_state(path, model, gen, cfg: TrainConfig) -> Resume:
+def _read_state(path, model, gen, noise, cfg: TrainConfig, ctx) -> Resume:
     tensors, meta = checkpoint.read(path)
     saved, now = TrainConfig.from_dict(meta["train_config"]).to_dict(), cfg.to_dict()
     changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and saved.get(k) != now[k])
     if changed:
         raise ValueError(f"{path} was written with other settings ({', '.join(changed)}); "
                          "resume with the same flags, or delete the file to start over")
+    if meta.get("world", 1) != ctx.world:
+        raise ValueError(f"{path} was written by {meta.get('world', 1)} process(es), this run "
+                         f"has {ctx.world}; resume with the same torchrun --nproc_per_node")
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     state: dict = {}
     for k, v in tensors.items():
@@ -67,34 +75,63 @@ def _read_state(path, model, gen, cfg: TrainConfig) -> Resume:
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
     torch.set_rng_state(tensors["rng.torch"])
     gen.set_state(tensors["rng.gen"])
+    if noise is not gen:
+        noise.set_state(tensors[f"rng.noise.{ctx.rank}"])
     return Resume(meta["step"], opt, meta["history"], meta.get("seconds", 0.0))
 
 
 def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True,
-        on_step=None) -> FitResult:
+        on_step=None, device: str | None = None) -> FitResult:
     """Train ``models.build(cfg.model)`` on MNIST train for cfg.steps minibatches.
 
     out : path of the final model file; the training state goes beside it
     (``<stem>.state.safetensors``) every cfg.checkpoint_every steps. With resume=True and
     a state file present, training continues exactly where it stopped. ``on_step(step)``
-    runs after each step's checkpoint (tests use it to interrupt a run).
+    runs after each step's checkpoint (tests use it to interrupt a run). ``device``: "cpu"
+    (default), "cuda" or "mps". Under torchrun each process trains on its share of every
+    global batch of cfg.batch_size (``runs.distributed``); rank 0 writes the files.
     Returns the FitResult; the model carries the config and history in ``model.info``.
     """
+    ctx = distributed.start(device)
+    try:
+        return _fit(cfg, out, resume, progress and ctx.main, on_step, ctx)
+    finally:
+        distributed.stop(ctx)
+
+
+def _generators(cfg: TrainConfig, ctx):
+    """The shared generator (batch indices, augmentation: the same on every process, on the
+    CPU) and the one the model's noise is drawn from: the shared one when a single process
+    runs on the CPU (as before multi-process training), else one per process on its device."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    if ctx.world == 1 and ctx.device.type == "cpu":
+        return gen, gen
+    return gen, torch.Generator(device=ctx.device).manual_seed(cfg.seed * 1000 + ctx.rank + 1)
+
+
+def _fit(cfg: TrainConfig, out, resume: bool, progress: bool, on_step, ctx) -> FitResult:
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    gen = torch.Generator().manual_seed(cfg.seed)
+    gen, noise = _generators(cfg, ctx)
     images, labels = data.mnist("train", root=cfg.mnist_dir or None)
-    model = models.build(cfg.model)
+    model = models.build(cfg.model).to(ctx.device)
     sp = state_path(out) if out else None
-    start = _read_state(sp, model, gen, cfg) if resume and sp is not None and sp.exists() else None
+    start = (_read_state(sp, model, gen, noise, cfg, ctx)
+             if resume and sp is not None and sp.exists() else None)
+    loss = distributed.loss_fn(model, ctx, cfg, noise)
 
     def loss_at(step: int) -> dict:
         idx = torch.randint(0, len(images), (cfg.batch_size,), generator=gen)
-        return model.loss(shift_augment(images[idx], gen), labels[idx], cfg, gen)
+        xb, lb = shift_augment(images[idx], gen), labels[idx]     # the global batch, (B, 1, H, W)
+        xb, lb = distributed.shard(xb, ctx), distributed.shard(lb, ctx)   # (B / world, ...)
+        return loss(xb.to(ctx.device), lb.to(ctx.device))
 
     def after(step: int, opt, result: FitResult) -> None:
         if sp is not None and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
-            _write_state(sp, model, opt, cfg, step, gen, result)
+            states = distributed.gather(noise.get_state() if noise is not gen else None, ctx)
+            if ctx.main:
+                gens = [gen.get_state()] + ([] if noise is gen else states)
+                _write_state(sp, model, opt, cfg, step, gens, result, ctx.world)
         if on_step is not None:
             on_step(step)
 
@@ -102,6 +139,6 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True,
                       on_step=after, progress=progress, desc=f"train {cfg.model.kind} {cfg.task}")
     model.info = models.ModelInfo(cfg, {"history": result.history,
                                         "train_seconds": round(result.seconds, 1)})
-    if out is not None:
-        models.save(model, out)
+    if out is not None and ctx.main:
+        models.save(model.cpu(), out)
     return result
