@@ -101,6 +101,8 @@ class CouplingConfig(_Dictable):
     d_noise: int = 2
     sphere: bool = False
     hidden: tuple = (256, 128)         # encoder widths; decoders use them reversed
+    net: str = "mlp"                   # "mlp" | "conv28": conv nets on flattened 28x28 images (dim 784)
+    width: int = 32                    # channels of the conv28 nets
     cost: str = "sqeuclidean"          # costs.COSTS key, or "callable" (a user function: not saved)
     lambda_joint: float = 10.0         # at the start; grows to lambda_joint * joint_anneal
     lambda_wae: float = 10.0
@@ -124,6 +126,12 @@ class CouplingConfig(_Dictable):
             self.d_latent = max(int(self.dim_x), int(self.dim_y))
         if self.prior not in ("gaussian", "uniform"):
             raise ValueError(f"prior must be 'gaussian' or 'uniform', got {self.prior!r}")
+        if self.net not in ("mlp", "conv28"):
+            raise ValueError(f"net must be 'mlp' or 'conv28', got {self.net!r}")
+        if self.net == "conv28" and (self.dim_x, self.dim_y, self.stochastic) != (784, 784, False):
+            raise ValueError(f"net 'conv28' takes flattened 28 x 28 images on both sides "
+                             f"(dim_x = dim_y = 784) and deterministic encoders; got dims "
+                             f"{self.dim_x}, {self.dim_y}, stochastic={self.stochastic}")
         for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

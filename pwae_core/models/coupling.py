@@ -22,7 +22,7 @@ from torch import nn
 from .. import checks, costs, divergences, metrics
 from ..config import CouplingConfig
 from .base import Model
-from .networks import MLP
+from .networks import MLP, ImageDecoder, ImageEncoder
 
 MAX_SAMPLES = 1_000_000
 
@@ -34,6 +34,16 @@ def _copy_matching(src: nn.Module, dst: nn.Module) -> None:
         for name, p in src.named_parameters():
             if name in own and own[name].shape == p.shape:
                 own[name].copy_(p)
+
+
+def _networks(c: CouplingConfig) -> tuple:
+    """E_x, E_y, D_x, D_y: MLPs on vectors, or conv nets on flattened 28x28 images."""
+    if c.net == "conv28":
+        return (ImageEncoder(c.d_latent, c.width), ImageEncoder(c.d_latent, c.width),
+                ImageDecoder(c.d_latent, c.width), ImageDecoder(c.d_latent, c.width))
+    extra = c.d_noise if c.stochastic else 0
+    return (MLP(c.dim_x + extra, c.d_latent, c.hidden), MLP(c.dim_y + extra, c.d_latent, c.hidden),
+            MLP(c.d_latent, c.dim_x, c.hidden[::-1]), MLP(c.d_latent, c.dim_y, c.hidden[::-1]))
 
 
 class CouplingPWAE(Model):
@@ -49,11 +59,7 @@ class CouplingPWAE(Model):
     def __init__(self, config: CouplingConfig, F=None, cost=None):
         super().__init__(config)
         c = config
-        extra = c.d_noise if c.stochastic else 0
-        self.enc_x = MLP(c.dim_x + extra, c.d_latent, c.hidden)
-        self.enc_y = MLP(c.dim_y + extra, c.d_latent, c.hidden)
-        self.dec_x = MLP(c.d_latent, c.dim_x, c.hidden[::-1])
-        self.dec_y = MLP(c.d_latent, c.dim_y, c.hidden[::-1])
+        self.enc_x, self.enc_y, self.dec_x, self.dec_y = _networks(c)
         F = torch.zeros(c.dim_y, c.dim_x) if F is None else torch.as_tensor(F, dtype=torch.float32)
         if tuple(F.shape) != (c.dim_y, c.dim_x):
             raise ValueError(f"F must have shape (dim_y, dim_x) = ({c.dim_y}, {c.dim_x}), "

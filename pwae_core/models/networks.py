@@ -1,4 +1,5 @@
-"""Building blocks: conv encoder/decoder for 28x28 images, MLPs, output heads."""
+"""Building blocks: conv encoder/decoder for 28x28 images (also on flattened images), MLPs,
+output heads."""
 from __future__ import annotations
 
 import torch
@@ -51,6 +52,28 @@ class ConvDecoder(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.fc(z).view(z.shape[0], 2 * self.w, 7, 7)      # (B, 2w, 7, 7)
         return self.net(h)
+
+
+class ImageEncoder(nn.Module):
+    """Flattened 28x28 grey images (B, 784) -> (B, d_out): ``ConvEncoder`` on (B, 1, 28, 28)."""
+
+    def __init__(self, d_out: int, width: int = 32):
+        super().__init__()
+        self.conv = ConvEncoder(1, d_out, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.view(x.shape[0], 1, 28, 28))            # (B, d_out)
+
+
+class ImageDecoder(nn.Module):
+    """(B, d_in) -> flattened 28x28 images (B, 784) in [0, 1] (``clamp01_st`` head)."""
+
+    def __init__(self, d_in: int, width: int = 32):
+        super().__init__()
+        self.conv = ConvDecoder(d_in, 1, width)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return clamp01_st(self.conv(z)).flatten(1)                  # (B, 784)
 
 
 class MLP(nn.Module):

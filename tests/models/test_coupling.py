@@ -200,3 +200,24 @@ def test_a_callable_cost_is_not_saved_and_loading_says_so(tmp_path):
         back.cost(torch.zeros(1, 2), torch.zeros(1, 2))
     x = torch.randn(3, 2, generator=_gen(1))
     assert torch.equal(back.use_cost(L1).cost(x, x + 1), torch.full((3,), 2.0))
+
+
+def test_conv28_nets_map_flattened_images_into_the_pixel_range():
+    from pwae_core.models.networks import ImageEncoder
+    cfg = CouplingConfig(dim_x=784, dim_y=784, net="conv28", d_latent=8, width=8)
+    model = CouplingPWAE(cfg)
+    assert isinstance(model.enc_x, ImageEncoder)
+    x = torch.rand(5, 784, generator=torch.Generator().manual_seed(0))
+    out = model.transport_xy(x)
+    assert out.shape == (5, 784) and out.min() >= 0 and out.max() <= 1
+    assert set(model.loss(x, x.flip(0), frac=0.0)) >= {"coupling", "rec_x", "teacher", "total"}
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(net="resnet"), "net must be 'mlp' or 'conv28'"),
+    (dict(net="conv28", dim_x=784, dim_y=10), "dim_x = dim_y = 784"),
+    (dict(net="conv28", dim_x=784, dim_y=784, stochastic=True), "deterministic encoders"),
+])
+def test_bad_network_settings_are_refused(kw, match):
+    with pytest.raises(ValueError, match=match):
+        CouplingConfig(**kw)
