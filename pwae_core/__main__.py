@@ -4,7 +4,7 @@
     python -m pwae_core train mnist-inpaint --kind cvae     # a baseline
     python -m pwae_core train mnist-denoise --resume        # continue after an interruption
     python -m pwae_core train mnist-denoise --device cuda   # on a GPU
-    torchrun --nproc_per_node 2 -m pwae_core train mnist-denoise   # 2 processes (DDP)
+    torchrun --standalone --nproc_per_node 2 -m pwae_core train mnist-denoise   # 2 processes (DDP)
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
     python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)

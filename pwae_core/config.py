@@ -126,6 +126,9 @@ class CouplingConfig(_Dictable):
             self.d_latent = max(int(self.dim_x), int(self.dim_y))
         if self.prior not in ("gaussian", "uniform"):
             raise ValueError(f"prior must be 'gaussian' or 'uniform', got {self.prior!r}")
+        if self.cost == "sqeuclidean" and self.dim_x != self.dim_y:
+            raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got {self.dim_x} and "
+                             f"{self.dim_y}; use cost='c_F' with F or a callable")
         if self.net not in ("mlp", "conv28"):
             raise ValueError(f"net must be 'mlp' or 'conv28', got {self.net!r}")
         if self.net == "conv28" and (self.dim_x, self.dim_y, self.stochastic) != (784, 784, False):

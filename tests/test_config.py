@@ -35,9 +35,9 @@ def test_model_config_of_an_old_checkpoint_reads_the_range_from_the_train_config
 
 
 def test_model_config_picks_the_saved_class():
-    saved = CouplingConfig(dim_x=3, dim_y=1, teacher=5.0, restarts=1).to_dict()
+    saved = CouplingConfig(dim_x=3, dim_y=1, cost="c_F", teacher=5.0, restarts=1).to_dict()
     meta = {"config_class": "CouplingConfig", "model_config": saved}
-    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1, teacher=5.0, restarts=1)
+    assert config.model_config(meta) == CouplingConfig(dim_x=3, dim_y=1, cost="c_F", teacher=5.0, restarts=1)
 
 
 def test_coupling_files_from_before_the_teacher_say_how_they_were_trained():

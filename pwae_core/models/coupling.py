@@ -69,9 +69,6 @@ class CouplingPWAE(Model):
             _copy_matching(self.enc_x, self.enc_y)
             _copy_matching(self.dec_x, self.dec_y)
         self.divergence = divergences.get(c.divergence)
-        if c.cost == "sqeuclidean" and c.dim_x != c.dim_y:
-            raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got {c.dim_x} and "
-                             f"{c.dim_y}; use cost='c_F' with F or a callable")
         if c.cost != "callable":
             costs.get(c.cost, self.F)                                 # unknown names fail here
         self.user_cost = None

@@ -71,22 +71,23 @@ def fit_coupling_run(x, y, cost="sqeuclidean", *, F=None, progress: bool = True,
                          f"got {tuple(F.shape)}")
     name = "callable" if callable(cost) else cost
     cfg = CouplingConfig(dim_x=x.shape[1], dim_y=y.shape[1], cost=name, **options)
-    model = CouplingPWAE(cfg, F, cost=fn if callable(cost) else None)
-    model.to(device=x.device, dtype=x.dtype).cost(x[:2], y[:2])   # shape check before training
+    check = fn if callable(cost) else costs.get(cost, None if F is None else F.to(x))
+    costs.checked(check, x[:2], y[:2])                        # shape check before training
     x, y, x_out, y_out = held_out_split(x, y, cfg.seed)
     attempts = 1 + (cfg.restarts if len(x_out) and not cfg.stochastic else 0)
+    user_cost = fn if callable(cost) else None
     for k in range(attempts):
         try:
-            run = _attempt(replace(cfg, seed=cfg.seed + k), F, fn if callable(cost) else None,
+            run = _attempt(replace(cfg, seed=cfg.seed + k), F, user_cost,
                            (x, y, x_out, y_out), progress, steps, last=k == attempts - 1)
+            break
         except _Flagged:
             continue
-        if run.checks:
-            run.checks["attempts"] = k + 1
-        if attempts > 1:                          # restarts were on, and all were used
-            _warn_if_flagged(run.checks, cfg.restart_gap)
-        return run
-    raise AssertionError("unreachable: the last attempt is never flagged")
+    if run.checks:
+        run.checks["attempts"] = k + 1
+    if attempts > 1:                              # restarts were on, and all were used
+        _warn_if_flagged(run.checks, cfg.restart_gap)
+    return run
 
 
 def _warn_if_flagged(held: dict, gap: float) -> None:

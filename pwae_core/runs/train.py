@@ -89,8 +89,8 @@ def fit(cfg: TrainConfig, out=None, resume: bool = False, progress: bool = True,
     a state file present, training continues exactly where it stopped. ``on_step(step)``
     runs after each step's checkpoint (tests use it to interrupt a run). ``device``: "cpu"
     (default), "cuda" or "mps". Under torchrun each process trains on its share of every
-    global batch of cfg.batch_size (``runs.distributed``); rank 0 writes the files.
-    Returns the FitResult; the model carries the config and history in ``model.info``.
+    global batch of cfg.batch_size (``runs.distributed``); rank 0 writes the files (and its
+    model is moved to the CPU to be saved). Returns the FitResult; the model carries the config and history in ``model.info``.
     """
     ctx = distributed.start(device)
     try:

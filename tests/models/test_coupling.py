@@ -215,7 +215,7 @@ def test_conv28_nets_map_flattened_images_into_the_pixel_range():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(net="resnet"), "net must be 'mlp' or 'conv28'"),
-    (dict(net="conv28", dim_x=784, dim_y=10), "dim_x = dim_y = 784"),
+    (dict(net="conv28", dim_x=784, dim_y=10, cost="c_F"), "dim_x = dim_y = 784"),
     (dict(net="conv28", dim_x=784, dim_y=784, stochastic=True), "deterministic encoders"),
 ])
 def test_bad_network_settings_are_refused(kw, match):
