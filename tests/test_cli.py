@@ -64,6 +64,11 @@ def test_a_missing_device_is_a_clean_error(capsys, tmp_path):
 
 @pytest.mark.parametrize("args, msg", [
     (["train", "mnist-denoise", "--kind", "classifier"], "classifier is trained with"),
+    (["train", "translate-digits", "--lambda-es", "2"], "translate-digits does not take --lambda-es"),
+    (["train", "translate-faces", "--kind", "cvae"], "does not take --kind"),
+    (["train", "translate-digits", "--attribute", "Male"], "--attribute picks the face domains"),
+    (["train", "mnist-denoise", "--data-dir", "x"], "--data-dir is a flag of the translate-* tasks"),
+    (["train", "translate-digits", "--steps", "0"], "steps must be >= 1"),
     (["evaluate", "does/not/exist.safetensors"], "not found"),
     (["experiment", "posterior", "--quick", "--sigma", "-1"], "sigma must be in"),
     (["experiment", "sphere", "--quick", "--seeds", "0"], "seeds must be"),

@@ -37,6 +37,7 @@ def save(model: Model, path):
     meta = {"kind": model.config.kind, "config_class": type(model.config).__name__,
             "model_config": model.config.to_dict(),
             "train_config": tc.to_dict() if tc is not None else None,
+            "train_config_class": type(tc).__name__ if tc is not None else None,
             "metrics": model.info.metrics, "extra": model.info.extra}
     return checkpoint.write(path, model.state_dict(), meta)
 
@@ -56,7 +57,9 @@ def load(path) -> Model:
         model.load_state_dict(tensors)
     except RuntimeError as e:
         raise ValueError(f"{path}: weights do not fit the saved config ({e})") from e
-    tc = meta.get("train_config")
-    model.info = ModelInfo(config.TrainConfig.from_dict(tc) if tc else None,
-                           meta.get("metrics") or {}, meta.get("extra") or {})
+    try:
+        tc = config.train_config(meta)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    model.info = ModelInfo(tc, meta.get("metrics") or {}, meta.get("extra") or {})
     return model.eval()

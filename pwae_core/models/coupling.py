@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .. import checks, costs, divergences, metrics
-from ..config import CouplingConfig
+from ..config import IMAGE_SHAPES, CouplingConfig
 from .base import Model
 from .networks import MLP, ImageDecoder, ImageEncoder
 
@@ -37,10 +37,12 @@ def _copy_matching(src: nn.Module, dst: nn.Module) -> None:
 
 
 def _networks(c: CouplingConfig) -> tuple:
-    """E_x, E_y, D_x, D_y: MLPs on vectors, or conv nets on flattened 28x28 images."""
-    if c.net == "conv28":
-        return (ImageEncoder(c.d_latent, c.width), ImageEncoder(c.d_latent, c.width),
-                ImageDecoder(c.d_latent, c.width), ImageDecoder(c.d_latent, c.width))
+    """E_x, E_y, D_x, D_y: MLPs on vectors, or conv nets on flattened images
+    (``IMAGE_SHAPES[c.net]``: 28x28 grey, 64x64 colour)."""
+    if c.net in IMAGE_SHAPES:
+        enc = [ImageEncoder(c.d_latent, c.width, IMAGE_SHAPES[c.net]) for _ in "xy"]
+        dec = [ImageDecoder(c.d_latent, c.width, IMAGE_SHAPES[c.net]) for _ in "xy"]
+        return enc[0], enc[1], dec[0], dec[1]
     extra = c.d_noise if c.stochastic else 0
     return (MLP(c.dim_x + extra, c.d_latent, c.hidden), MLP(c.dim_y + extra, c.d_latent, c.hidden),
             MLP(c.d_latent, c.dim_x, c.hidden[::-1]), MLP(c.d_latent, c.dim_y, c.hidden[::-1]))

@@ -1,5 +1,5 @@
-"""Building blocks: conv encoder/decoder for 28x28 images (also on flattened images), MLPs,
-output heads."""
+"""Building blocks: conv encoders/decoders for 28x28 grey and 64x64 colour images (also on
+flattened images), MLPs, output heads."""
 from __future__ import annotations
 
 import torch
@@ -54,26 +54,69 @@ class ConvDecoder(nn.Module):
         return self.net(h)
 
 
-class ImageEncoder(nn.Module):
-    """Flattened 28x28 grey images (B, 784) -> (B, d_out): ``ConvEncoder`` on (B, 1, 28, 28)."""
+class Conv64Encoder(nn.Module):
+    """(B, c_in, 64, 64) -> (B, d_out): four stride-2 convs (64 -> 32 -> 16 -> 8 -> 4), linear
+    (the image PWAE paper's face nets, one down layer fewer for the CPU)."""
 
-    def __init__(self, d_out: int, width: int = 32):
+    def __init__(self, c_in: int, d_out: int, width: int = 32):
         super().__init__()
-        self.conv = ConvEncoder(1, d_out, width)
+        w, layers, c = width, [], c_in
+        for k in range(4):
+            layers += [nn.Conv2d(c, w * 2 ** k, 4, 2, 1), nn.SiLU()]
+            c = w * 2 ** k
+        self.net = nn.Sequential(*layers, nn.Flatten(),                # (B, 8w * 16)
+                                 nn.Linear(c * 16, d_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.conv(x.view(x.shape[0], 1, 28, 28))            # (B, d_out)
+        return self.net(x)
+
+
+class Conv64Decoder(nn.Module):
+    """(B, d_in) -> (B, c_out, 64, 64) raw values: linear to (8w, 4, 4), four stride-2
+    transposed convs (4 -> 8 -> 16 -> 32 -> 64), a 3x3 conv."""
+
+    def __init__(self, d_in: int, c_out: int = 3, width: int = 32):
+        super().__init__()
+        w, layers = width, []
+        for k in (3, 2, 1, 0):
+            c_next = w * 2 ** (k - 1) if k else w // 2
+            layers += [nn.ConvTranspose2d(w * 2 ** k, c_next, 4, 2, 1), nn.SiLU()]
+        self.fc = nn.Sequential(nn.Linear(d_in, 8 * w * 16), nn.SiLU())
+        self.net = nn.Sequential(*layers, nn.Conv2d(w // 2, c_out, 3, 1, 1))
+        self.w = w
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        h = self.fc(z).view(z.shape[0], 8 * self.w, 4, 4)             # (B, 8w, 4, 4)
+        return self.net(h)
+
+
+# Image shapes the flattened-image nets take: (channels, height, width) -> conv stacks.
+IMAGE_NETS = {(1, 28, 28): (ConvEncoder, ConvDecoder), (3, 64, 64): (Conv64Encoder, Conv64Decoder)}
+
+
+class ImageEncoder(nn.Module):
+    """Flattened images (B, C * H * W) -> (B, d_out): the conv encoder of ``shape`` (C, H, W)
+    (``IMAGE_NETS``: 28x28 grey, 64x64 colour) on (B, C, H, W)."""
+
+    def __init__(self, d_out: int, width: int = 32, shape=(1, 28, 28)):
+        super().__init__()
+        self.shape = tuple(shape)
+        self.conv = IMAGE_NETS[self.shape][0](self.shape[0], d_out, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x.view(x.shape[0], *self.shape))              # (B, d_out)
 
 
 class ImageDecoder(nn.Module):
-    """(B, d_in) -> flattened 28x28 images (B, 784) in [0, 1] (``clamp01_st`` head)."""
+    """(B, d_in) -> flattened images (B, C * H * W) in [0, 1] (``clamp01_st`` head)."""
 
-    def __init__(self, d_in: int, width: int = 32):
+    def __init__(self, d_in: int, width: int = 32, shape=(1, 28, 28)):
         super().__init__()
-        self.conv = ConvDecoder(d_in, 1, width)
+        self.shape = tuple(shape)
+        self.conv = IMAGE_NETS[self.shape][1](d_in, self.shape[0], width)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return clamp01_st(self.conv(z)).flatten(1)                  # (B, 784)
+        return clamp01_st(self.conv(z)).flatten(1)                      # (B, C * H * W)
 
 
 class MLP(nn.Module):

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..checkpoint import SHIPPED as CHECKPOINTS
 from ..config import ModelConfig, TrainConfig
 
-TASKS = ("mnist-denoise", "mnist-inpaint", "mnist-classifier")
+TASKS = ("mnist-denoise", "mnist-inpaint", "mnist-classifier", "mnist-classifier-strokes")
 KINDS = ("pwae", "cvae", "mse", "classifier")
 
 _COMMON = dict(steps=2800, batch_size=128, lr=2e-3)
@@ -21,6 +21,8 @@ _TRAIN = {
     ("mnist-denoise", "pwae"): dict(_PWAE, lambda_fid=0.0, lr=1e-3),
     ("mnist-inpaint", "pwae"): dict(_PWAE, lambda_fid=2.0),
     ("mnist-classifier", "classifier"): dict(steps=2000),
+    # reads plain and thickened strokes alike: scores digit translation (runs.translation)
+    ("mnist-classifier-strokes", "classifier"): dict(steps=2000, thicken=0.5),
 }
 _MODEL = {"pwae": dict(d1=16, d2=32, d3=8), "cvae": dict(d1=16, d2=32), "mse": dict(d1=16, d2=32),
           "classifier": dict()}
@@ -34,7 +36,7 @@ def train_config(task: str, kind: str) -> TrainConfig:
     """The preset TrainConfig for a task and model kind."""
     if task not in TASKS or kind not in KINDS:
         raise ValueError(f"unknown task/kind {task!r}/{kind!r}; tasks {TASKS}, kinds {KINDS}")
-    if (task == "mnist-classifier") != (kind == "classifier"):
+    if task.startswith("mnist-classifier") != (kind == "classifier"):
         raise ValueError("the classifier is trained with: train mnist-classifier --kind classifier")
     model = ModelConfig(kind=kind, task=task if kind != "classifier" else "mnist-denoise",
                         **{**_MODEL[kind], **_MODEL_TASK.get((task, kind), {})})
@@ -45,5 +47,5 @@ def train_config(task: str, kind: str) -> TrainConfig:
 def default_path(task: str, kind: str) -> Path:
     """checkpoints/<task>.safetensors for the PWAE, <task>-<kind> for baselines."""
     if kind == "classifier":
-        return CHECKPOINTS / "mnist-classifier.safetensors"
+        return CHECKPOINTS / f"{task}.safetensors"
     return CHECKPOINTS / (f"{task}.safetensors" if kind == "pwae" else f"{task}-{kind}.safetensors")

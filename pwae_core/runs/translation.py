@@ -1,30 +1,146 @@
 """Unpaired image translation with the coupling PWAE (deterministic conv encoders, squared
 cost: D_y(E_x(x)) approximates the Monge map from one image domain to the other).
 
-``fit_digits`` trains it on ``domains.thick_digits`` (digits -> thickened digits);
-``scores`` compares the learned maps, both ways, with the true partners of the test digits,
-beside two references: the identity map and the exact OT assignment between the two test
-sets (POT network simplex, ``metrics.exact_ot_pairs``).
+    python -m pwae_core train translate-digits            # digits -> thick digits (offline)
+    python -m pwae_core train translate-faces             # synthetic faces, not smiling -> smiling
+    python -m pwae_core train translate-faces --data-dir ~/celeba --attribute Male
+    python -m pwae_core train translate-digits --resume   # continue after an interruption
+
+``train`` follows the other tasks' conventions (``runs.train``): seeded minibatches drawn
+with replacement, a progress bar, the training state written atomically every
+``checkpoint_every`` steps beside the model file and exact resume, any device, N processes
+under torchrun. At the end rank 0 scores the model on the test split (``scores`` for digits,
+``faces_eval.scores`` for faces) and saves it with those metrics and what it was trained on.
+``scores`` compares the learned digit maps, both ways, with the true partners of the test
+digits, beside the identity map and the exact OT assignment between the two test sets.
 """
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import torch
+from torch import nn
 
-from .. import domains, metrics
-from .fitting import fit_coupling_run
-from .loop import FitResult
+from .. import domains, metrics, models
+from ..checkpoint import SHIPPED
+from ..config import CouplingConfig, TranslationConfig
+from . import distributed
+from .loop import FitResult, optimise
+from .train import checkpointer, generators, read_state, state_path
 
-# The translation preset: conv nets on 28x28, a 16-D latent, batch 256, one fit (restarts
-# are not measured on images yet).
-DIGITS = dict(net="conv28", d_latent=16, width=32, batch_size=256, epochs=60, restarts=0)
+# Presets: CouplingConfig fields and steps per task (the shipped models' settings).
+DIGITS = dict(net="conv28", d_latent=16, width=32, batch_size=256, restarts=0)
+FACES = dict(net="conv64", d_latent=64, width=16, batch_size=64, restarts=0)
+TASKS = {"translate-digits": (DIGITS, 2000), "translate-faces": (FACES, 1500)}
+STROKES_CLASSIFIER = SHIPPED / "mnist-classifier-strokes.safetensors"
 
 
-def fit_digits(pair: domains.DomainPair | None = None, progress: bool = True,
-               **options) -> FitResult:
-    """Train the translation model on an unpaired ``DomainPair`` (default: thick digits)
-    with ``DIGITS`` overridden by ``options`` (``CouplingConfig`` fields)."""
-    pair = pair or domains.thick_digits()
-    return fit_coupling_run(pair.x, pair.y, progress=progress, **{**DIGITS, **options})
+def task_config(task: str, **options) -> TranslationConfig:
+    """The preset TranslationConfig of a task; ``options`` override its fields or, when
+    they are CouplingConfig fields, the coupling's. ``ValueError`` on unknown names."""
+    if task not in TASKS:
+        raise ValueError(f"unknown translation task {task!r}; choose one of {sorted(TASKS)}")
+    preset, steps = TASKS[task]
+    own = {f.name for f in dataclasses.fields(TranslationConfig)} - {"coupling"}
+    nets = {f.name for f in dataclasses.fields(CouplingConfig)}
+    unknown = set(options) - own - nets
+    if unknown:
+        raise ValueError(f"unknown translation settings {sorted(unknown)}")
+    pair_dim = 784 if task == "translate-digits" else 3 * 64 * 64
+    coupling = CouplingConfig(dim_x=pair_dim, dim_y=pair_dim, **{
+        **preset, **{k: v for k, v in options.items() if k in nets and k not in own}})
+    return TranslationConfig(**{"task": task, "steps": steps, "coupling": coupling,
+                                **{k: v for k, v in options.items() if k in own}})
+
+
+def default_path(task: str) -> Path:
+    """checkpoints/<task>.safetensors."""
+    return SHIPPED / f"{task}.safetensors"
+
+
+def load_pair(cfg: TranslationConfig):
+    """The task's two unpaired domains: ``domains.thick_digits`` or ``domains.face_pair``."""
+    if cfg.task == "translate-digits":
+        return domains.thick_digits(root=cfg.data_dir or None)
+    return domains.face_pair(cfg.data_dir or None, cfg.attribute)
+
+
+class _Scheduled(nn.Module):
+    """``model.loss(x, y, generator, frac)`` with the training progress ``frac`` set before
+    each step, as a module DDP can wrap (``distributed.loss_fn``)."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model, self.frac = model, 0.0
+
+    def loss(self, x, y, generator=None) -> dict:
+        return self.model.loss(x, y, generator, self.frac)
+
+
+def train(cfg: TranslationConfig, out=None, resume: bool = False, progress: bool = True,
+          on_step=None, device: str | None = None, pair=None) -> FitResult:
+    """Train the coupling PWAE of ``cfg`` on its unpaired domains (``pair``: default
+    ``load_pair(cfg)``) for cfg.steps minibatches of cfg.coupling.batch_size per side.
+
+    out: the model file (the state goes beside it, ``runs.train.state_path``); resume:
+    continue from that state. Returns the FitResult; the model carries cfg, history, test
+    scores and ``info.extra["trained_on"]``."""
+    ctx = distributed.start(device)
+    try:
+        return _train(cfg, out, resume, progress and ctx.main, on_step, ctx, pair)
+    finally:
+        distributed.stop(ctx)
+
+
+def _train(cfg, out, resume, progress, on_step, ctx, pair) -> FitResult:
+    c = cfg.coupling
+    torch.manual_seed(c.seed)
+    torch.set_num_threads(cfg.threads)
+    pair = pair if pair is not None else load_pair(cfg)
+    gen, noise = generators(c.seed, ctx)
+    model = models.build(c).to(ctx.device)
+    sp = state_path(out) if out else None
+    start = (read_state(sp, model, gen, noise, cfg, ctx)
+             if resume and sp is not None and sp.exists() else None)
+    scheduled = _Scheduled(model)
+    loss = distributed.loss_fn(scheduled, ctx, noise)
+
+    def loss_at(step: int) -> dict:
+        ix = torch.randint(0, len(pair.x), (c.batch_size,), generator=gen)
+        iy = torch.randint(0, len(pair.y), (c.batch_size,), generator=gen)
+        xb, yb = domains.take(pair.x, ix), domains.take(pair.y, iy)      # (B, D) global batches
+        scheduled.frac = step / cfg.steps
+        xb, yb = distributed.shard(xb, ctx), distributed.shard(yb, ctx)
+        return loss(xb.to(ctx.device), yb.to(ctx.device))
+
+    after = checkpointer(sp, model, cfg, (gen, noise), ctx, on_step)
+    result = optimise(model, loss_at, cfg.steps, c.lr, c.lr_schedule, resume=start,
+                      on_step=after, progress=progress, desc=cfg.task)
+    if ctx.main:
+        _finish(model.cpu().eval(), cfg, pair, result, out)
+    return result
+
+
+def _finish(model, cfg, pair, result: FitResult, out) -> None:
+    """Score on the test split, attach config, history and scores, save to ``out``."""
+    model.info = models.ModelInfo(cfg, {"history": result.history,
+                                        "train_seconds": round(result.seconds, 1)},
+                                  {"trained_on": pair.name, "task": cfg.task})
+    model.info.metrics["test"] = test_scores(model, pair, cfg.task)
+    result.checks = model.info.metrics["test"]
+    if out is not None:
+        models.save(model, out)
+
+
+def test_scores(model, pair, task: str) -> dict:
+    """Digits: ``scores`` with the strokes classifier (when shipped); faces:
+    ``faces_eval.scores``."""
+    if task == "translate-digits":
+        clf = models.load(STROKES_CLASSIFIER) if STROKES_CLASSIFIER.exists() else None
+        return scores(model, pair, clf)
+    from . import faces_eval
+    return faces_eval.scores(model, pair)
 
 
 def _images(a: torch.Tensor) -> torch.Tensor:

@@ -202,20 +202,23 @@ def test_a_callable_cost_is_not_saved_and_loading_says_so(tmp_path):
     assert torch.equal(back.use_cost(L1).cost(x, x + 1), torch.full((3,), 2.0))
 
 
-def test_conv28_nets_map_flattened_images_into_the_pixel_range():
+@pytest.mark.parametrize("net, dim", [("conv28", 784), ("conv64", 3 * 64 * 64)])
+def test_image_nets_map_flattened_images_into_the_pixel_range(net, dim):
     from pwae_core.models.networks import ImageEncoder
-    cfg = CouplingConfig(dim_x=784, dim_y=784, net="conv28", d_latent=8, width=8)
+    cfg = CouplingConfig(dim_x=dim, dim_y=dim, net=net, d_latent=8, width=8)
     model = CouplingPWAE(cfg)
     assert isinstance(model.enc_x, ImageEncoder)
-    x = torch.rand(5, 784, generator=torch.Generator().manual_seed(0))
+    x = torch.rand(5, dim, generator=torch.Generator().manual_seed(0))
     out = model.transport_xy(x)
-    assert out.shape == (5, 784) and out.min() >= 0 and out.max() <= 1
+    assert out.shape == (5, dim) and out.min() >= 0 and out.max() <= 1
     assert set(model.loss(x, x.flip(0), frac=0.0)) >= {"coupling", "rec_x", "teacher", "total"}
 
 
 @pytest.mark.parametrize("kw, match", [
-    (dict(net="resnet"), "net must be 'mlp' or 'conv28'"),
+    (dict(net="resnet"), "net must be 'mlp' or one of"),
     (dict(net="conv28", dim_x=784, dim_y=10, cost="c_F"), "dim_x = dim_y = 784"),
+    (dict(net="conv64", dim_x=784, dim_y=784), "dim_x = dim_y = 12288"),
+    (dict(net="conv64", dim_x=12288, dim_y=12288, width=7), "even number"),
     (dict(net="conv28", dim_x=784, dim_y=784, stochastic=True), "deterministic encoders"),
 ])
 def test_bad_network_settings_are_refused(kw, match):

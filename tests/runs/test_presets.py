@@ -5,7 +5,7 @@ from pwae_core.checkpoint import SHIPPED
 from pwae_core.runs import presets
 
 VALID = [(t, k) for t in ("mnist-denoise", "mnist-inpaint") for k in ("pwae", "cvae", "mse")] + \
-    [("mnist-classifier", "classifier")]
+    [("mnist-classifier", "classifier"), ("mnist-classifier-strokes", "classifier")]
 
 
 @pytest.mark.parametrize("task, kind", VALID)
@@ -15,7 +15,7 @@ def test_every_valid_pair_has_a_preset_and_a_shipped_path(task, kind):
     assert cfg.model.task == (task if kind != "classifier" else "mnist-denoise")
     path = presets.default_path(task, kind)
     assert path.parent == SHIPPED and path.name == {
-        "pwae": f"{task}.safetensors", "classifier": "mnist-classifier.safetensors"}.get(
+        "pwae": f"{task}.safetensors", "classifier": f"{task}.safetensors"}.get(
         kind, f"{task}-{kind}.safetensors")
 
 
@@ -24,6 +24,11 @@ def test_the_denoising_pwae_preset():
     assert (cfg.lr, cfg.lambda_fid, cfg.lambda_wae) == (1e-3, 0.0, 20.0)
     assert (cfg.model.d1, cfg.model.d2, cfg.model.d3, cfg.model.decoder_sees_p) == (16, 48, 8, True)
     assert presets.train_config("mnist-inpaint", "pwae").model.d2 == 32
+
+
+def test_only_the_strokes_classifier_sees_thickened_digits():
+    assert presets.train_config("mnist-classifier-strokes", "classifier").thicken == 0.5
+    assert presets.train_config("mnist-classifier", "classifier").thicken == 0.0
 
 
 @pytest.mark.parametrize("task, kind, match", [("mnist-deblur", "pwae", "unknown task/kind"),

@@ -13,7 +13,7 @@ import pwae_core as pw
 from pwae_core import checkpoint, data, masks, operators
 from pwae_core.runs import presets
 from pwae_core.runs.loop import FitResult
-from pwae_core.runs.train import fit, shift_augment, state_path
+from pwae_core.runs.train import fit, shift_augment, state_path, stroke_augment
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_MODEL = dict(d1=4, d2=6, d3=2, width=8)
@@ -34,6 +34,17 @@ def restore_threads():
     n = torch.get_num_threads()
     yield
     torch.set_num_threads(n)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_stroke_augment_thickens_about_its_share(share):
+    from pwae_core import domains
+    x = torch.rand(400, 1, 28, 28) * (torch.rand(400, 1, 28, 28) > 0.9)
+    y = stroke_augment(x, share, torch.Generator().manual_seed(0))
+    thick = (y.flatten(1) == domains.thicken(x).flatten(1)).all(1)
+    plain = (y.flatten(1) == x.flatten(1)).all(1)
+    assert (thick | plain).all()
+    assert abs(thick.float().mean().item() - share) < 0.08
 
 
 def test_shift_augment_moves_content_but_keeps_mass():

@@ -49,3 +49,62 @@ def test_the_exact_assignment_is_the_cheapest_matching(pair):
     assert s["xy"]["exact_ot"]["cost"] == pytest.approx(s["exact_cost"])
     assert s["yx"]["exact_ot"]["cost"] == pytest.approx(s["exact_cost"])
     assert "classes_kept" not in s["xy"]["model"]
+
+
+# -- the training task ------------------------------------------------------------------
+
+from pwae_core import models                                   # noqa: E402
+from pwae_core.config import TranslationConfig                 # noqa: E402
+
+
+def _small_pair(n=64, k=32):
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(n, 784, generator=g) * (torch.rand(n, 784, generator=g) > 0.8)
+    y = domains.thicken(torch.rand(n, 1, 28, 28, generator=g) * (torch.rand(n, 1, 28, 28, generator=g) > 0.9)).flatten(1)
+    xt = x[:k]
+    return domains.DomainPair(x, y, xt, domains.thicken(xt.view(-1, 1, 28, 28)).flatten(1),
+                              torch.zeros(k, dtype=torch.long), name="tiny")
+
+
+def _tiny(steps=6, **kw):
+    return translation.task_config("translate-digits", steps=steps, checkpoint_every=2, threads=1,
+                                   width=4, d_latent=4, batch_size=8, **kw)
+
+
+def test_task_config_routes_options_and_refuses_unknown_ones():
+    cfg = translation.task_config("translate-faces", steps=5, lr=3e-4, attribute="Male")
+    assert (cfg.steps, cfg.attribute, cfg.coupling.lr, cfg.coupling.net) == (5, "Male", 3e-4, "conv64")
+    assert cfg.coupling.dim_x == 3 * 64 * 64 and not cfg.coupling.stochastic
+    with pytest.raises(ValueError, match="unknown translation settings"):
+        translation.task_config("translate-digits", lambda_es=1.0)
+    with pytest.raises(ValueError, match="unknown translation task"):
+        translation.task_config("translate-cats")
+    assert TranslationConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_train_saves_a_model_that_loads_with_its_config_and_scores(tmp_path):
+    out = tmp_path / "t.safetensors"
+    run = translation.train(_tiny(), out=out, progress=False, pair=_small_pair())
+    back = models.load(out)
+    assert back.info.train_config == _tiny() and back.info.extra["trained_on"] == "tiny"
+    assert set(back.metrics["test"]) == {"exact_cost", "xy", "yx"}
+    assert run.checks == back.metrics["test"] and len(run.history) >= 1
+    x = _small_pair().x_test
+    assert torch.equal(back.transport_xy(x), run.model.transport_xy(x))
+
+
+def test_resume_after_an_interruption_is_exact(tmp_path):
+    pair, full, cut = _small_pair(), tmp_path / "full.safetensors", tmp_path / "cut.safetensors"
+    translation.train(_tiny(), out=full, progress=False, pair=pair)
+
+    def stop_at_4(step):
+        if step == 4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        translation.train(_tiny(), out=cut, progress=False, pair=pair, on_step=stop_at_4)
+    assert not cut.exists()
+    translation.train(_tiny(), out=cut, resume=True, progress=False, pair=pair)
+    a, b = models.load(full).state_dict(), models.load(cut).state_dict()
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    with pytest.raises(ValueError, match="other settings"):
+        translation.train(_tiny(lr=5e-4), out=cut, resume=True, progress=False, pair=pair)
