@@ -7,6 +7,7 @@
     torchrun --standalone --nproc_per_node 2 -m pwae_core train mnist-denoise   # 2 processes (DDP)
     python -m pwae_core train translate-digits              # digits -> thick digits (unpaired)
     python -m pwae_core train translate-faces --data-dir ~/celeba --attribute Male
+    python -m pwae_core train faces-probe                   # the face probe that scores translate-faces
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
     python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
@@ -20,6 +21,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import models
 from .config import ModelConfig, TrainConfig
 from .runs import presets, translation
 from .runs.experiments import markdown
@@ -40,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     tr = sub.add_parser("train", help="train a model (progress bar, atomic checkpoints)")
-    tr.add_argument("task", choices=presets.TASKS + tuple(translation.TASKS))
+    tr.add_argument("task", choices=presets.TASKS + tuple(translation.TASKS) + ("faces-probe",))
     tr.add_argument("--kind", default="pwae", choices=presets.KINDS)
     tr.add_argument("--out", help="model file (default: checkpoints/<task>[-<kind>].safetensors)")
     tr.add_argument("--resume", action="store_true", help="continue from <out>.state.safetensors")
@@ -113,9 +115,24 @@ def _translate(a) -> int:
     return 0
 
 
+def _probe(a) -> int:
+    wrong = sorted(set(_given(a, TRAIN_FLAGS + MODEL_FLAGS + ("attribute", "d_latent")))
+                   - {"steps", "seed", "data_dir"})
+    if wrong:
+        raise ValueError(f"faces-probe takes --steps, --seed and --data-dir, not --{wrong[0].replace('_', '-')}")
+    from .runs import faces_eval    # deferred: loads the face modules only for this task
+    probe = faces_eval.train_probe(a.data_dir, a.steps or 600, a.seed or 0, progress=not a.quiet)
+    out = Path(a.out) if a.out else faces_eval.PROBE
+    models.save(probe, out)
+    print(json.dumps({"out": str(out), "train_seconds": probe.info.metrics["train_seconds"]}))
+    return 0
+
+
 def _train(a) -> int:
     if a.task in translation.TASKS:
         return _translate(a)
+    if a.task == "faces-probe":
+        return _probe(a)
     wrong = sorted(_given(a, ("d_latent", "data_dir", "attribute")))
     if wrong:
         raise ValueError(f"--{wrong[0].replace('_', '-')} is a flag of the translate-* tasks, "

@@ -212,7 +212,25 @@ class TranslationConfig(_Dictable):
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
-CONFIGS = {c.__name__: c for c in (ModelConfig, CouplingConfig, VectorCVAEConfig)}
+@dataclass
+class FaceProbeConfig(_Dictable):
+    """The face probe (``models.probe``): attribute logit + identity features from 64 x 64 faces;
+    the features' training mean and std are kept so ``pw.load`` predicts in their units."""
+    kind: str = "face-probe"
+    n_features: int = 30
+    width: int = 16
+    feature_mean: tuple = ()
+    feature_std: tuple = ()
+
+    def __post_init__(self):
+        self.feature_mean = tuple(float(v) for v in self.feature_mean) or (0.0,) * self.n_features
+        self.feature_std = tuple(float(v) for v in self.feature_std) or (1.0,) * self.n_features
+        if not len(self.feature_mean) == len(self.feature_std) == self.n_features >= 1:
+            raise ValueError(f"feature_mean and feature_std need n_features = {self.n_features} "
+                             f"values, got {len(self.feature_mean)} and {len(self.feature_std)}")
+
+
+CONFIGS = {c.__name__: c for c in (ModelConfig, CouplingConfig, VectorCVAEConfig, FaceProbeConfig)}
 TRAIN_CONFIGS = {c.__name__: c for c in (TrainConfig, TranslationConfig)}
 
 

@@ -6,7 +6,8 @@
     load(path)              rebuild a saved model with no flags, in eval mode on the CPU
 
 Families: the image PWAE (``image_pwae``), the coupling PWAE (``coupling``), and the
-baselines (``baselines``: cVAE for images and vectors, MSE network, digit classifier).
+baselines (``baselines``: cVAE for images and vectors, MSE network, digit classifier), and
+the face probe that scores face translation (``probe``).
 """
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from .base import ConditionalImageModel, Condition, Model, ModelInfo, Posterior
 from .baselines import CVAE, Classifier, MSENet, VectorCVAE
 from .coupling import CouplingPWAE
 from .image_pwae import PairedWAE
+from .probe import FaceProbe
 
-MODELS = {m.kind: m for m in (PairedWAE, CVAE, MSENet, Classifier, CouplingPWAE, VectorCVAE)}
+MODELS = {m.kind: m for m in (PairedWAE, CVAE, MSENet, Classifier, CouplingPWAE, VectorCVAE,
+                              FaceProbe)}
 
 __all__ = ["MODELS", "build", "save", "load", "Model", "ModelInfo", "Condition", "Posterior",
            "ConditionalImageModel", "PairedWAE", "CouplingPWAE", "CVAE", "MSENet", "VectorCVAE",
-           "Classifier"]
+           "Classifier", "FaceProbe"]
 
 
 def build(cfg) -> Model:
