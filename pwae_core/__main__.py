@@ -9,6 +9,7 @@
     python -m pwae_core train translate-faces --data-dir ~/celeba --attribute Male
     python -m pwae_core train faces-probe                   # the face probe that scores translate-faces
     python -m pwae_core evaluate checkpoints/mnist-denoise.safetensors
+    python -m pwae_core evaluate checkpoints/translate-digits.safetensors   # the translation table
     python -m pwae_core experiment sphere --jobs 2         # coupling PWAE paper, Table 1
     python -m pwae_core experiment posterior --jobs 2      # Table 2 (cvae-beta: Table 3)
 """
@@ -22,7 +23,7 @@ import sys
 from pathlib import Path
 
 from . import models
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, TranslationConfig
 from .runs import presets, translation
 from .runs.experiments import markdown
 from .runs.report import evaluate_checkpoint
@@ -150,6 +151,11 @@ def _train(a) -> int:
 
 
 def _evaluate(a) -> int:
+    if isinstance(models.load(a.checkpoint).info.train_config, TranslationConfig):
+        result = translation.report(a.checkpoint, a.out, a.mnist_dir)
+        print(translation.markdown_table(result["test"]))
+        print(json.dumps(result["paths"], indent=2))
+        return 0
     report = evaluate_checkpoint(a.checkpoint, a.baselines, a.classifier, a.n_samples,
                                  a.n_inputs, a.mnist_dir, a.out, raw=a.raw)
     print(json.dumps(report, indent=2))

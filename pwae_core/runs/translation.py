@@ -17,8 +17,10 @@ digits, beside the identity map and the exact OT assignment between the two test
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -176,3 +178,57 @@ def scores(model, pair: domains.DomainPair, classifier=None) -> dict:
                      "identity": _direction(src, dst, src, lab, classifier),
                      "exact_ot": _direction(ot_moved, dst, src, lab, classifier)}
     return out
+
+
+# -- the report: one command regenerates the table (python -m pwae_core evaluate <file>) --
+
+_COLUMNS = ("psnr", "mse", "cost", "classes_kept", "flip_rate", "identity_error", "identity_match")
+
+
+def markdown_table(test: dict) -> str:
+    """The test scores of ``test_scores`` as a markdown table, one row per direction x map."""
+    cols = [c for c in _COLUMNS if any(c in test[w]["model"] for w in ("xy", "yx"))]
+    lines = ["| direction | map | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
+    for way in ("xy", "yx"):
+        for kind, row in test[way].items():
+            cells = [f"{row[c]:.3f}" if c in row else "-" for c in cols]
+            lines.append(f"| {way} | {kind} | " + " | ".join(cells) + " |")
+    lines.append(f"\nexact OT cost per image between the test sets: {test['exact_cost']:.3f}")
+    return "\n".join(lines)
+
+
+def _strip(rows: list[torch.Tensor], shape) -> np.ndarray:
+    """Rows of K flattened images -> one uint8 picture, a row of images per tensor."""
+    pics = [r.reshape(-1, *shape) for r in rows]                       # (K, C, H, W)
+    grid = torch.cat([torch.cat(list(p), dim=2) for p in pics], dim=1)   # (C, rows H, K W)
+    return (grid.clamp(0, 1).permute(1, 2, 0).squeeze(2).numpy() * 255).astype(np.uint8)
+
+
+@torch.no_grad()
+def figure(model, pair, k: int = 8) -> np.ndarray:
+    """Six rows of k test images: x, D_y(E_x(x)), the true partner (or nothing), then y,
+    D_x(E_y(y)), its partner."""
+    shape = (1, 28, 28) if pair.x_test.shape[1] == 784 else (3, 64, 64)
+    x, y = pair.x_test[:k], pair.y_test[:k]
+    return _strip([x, model.transport_xy(x), y, y, model.transport_yx(y), x], shape)
+
+
+def report(ckpt, out="results", data_dir: str | None = None) -> dict:
+    """Score a saved translation model on its task's test split (or ``data_dir``'s) and
+    write <out>/<stem>.json, .md and .png (``figure``); returns the scores and paths."""
+    from PIL import Image           # deferred: only reports draw pictures
+    model = models.load(ckpt)
+    cfg = model.info.train_config
+    if not isinstance(cfg, TranslationConfig):
+        raise ValueError(f"{ckpt} is not a translation model (train translate-digits / -faces)")
+    cfg = dataclasses.replace(cfg, data_dir=data_dir) if data_dir is not None else cfg
+    pair = load_pair(cfg)
+    test = test_scores(model, pair, cfg.task)
+    out, stem = Path(out), Path(ckpt).stem
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {k: out / f"{stem}.{k}" for k in ("json", "md", "png")}
+    paths["json"].write_text(json.dumps({"checkpoint": str(ckpt), "data": pair.name,
+                                         "test": test}, indent=1))
+    paths["md"].write_text(f"# {stem}\n\n{pair.name}\n\n{markdown_table(test)}\n")
+    Image.fromarray(figure(model, pair)).save(paths["png"])
+    return {"test": test, "paths": {k: str(v) for k, v in paths.items()}}

@@ -1,5 +1,7 @@
 """Translation scores (runs.translation): the true map scores perfectly, the identity map
 scores as the identity reference, and the exact OT assignment is the cheapest matching."""
+import json
+
 import pytest
 import torch
 
@@ -108,3 +110,17 @@ def test_resume_after_an_interruption_is_exact(tmp_path):
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     with pytest.raises(ValueError, match="other settings"):
         translation.train(_tiny(lr=5e-4), out=cut, resume=True, progress=False, pair=pair)
+
+
+def test_the_report_regenerates_the_table_from_a_model_file(tmp_path, capsys):
+    from pwae_core import __main__ as cli
+    ckpt = tmp_path / "t.safetensors"
+    translation.train(_tiny(steps=2), out=ckpt, progress=False, pair=_small_pair())
+    assert cli.main(["evaluate", str(ckpt), "--out", str(tmp_path / "res")]) == 0
+    table = capsys.readouterr().out
+    assert table.count("| xy |") == 3 and table.count("| yx |") == 3 and "classes_kept" in table
+    saved = json.loads((tmp_path / "res" / "t.json").read_text())
+    assert set(saved["test"]) == {"exact_cost", "xy", "yx"} and "thick" in saved["data"]
+    assert (tmp_path / "res" / "t.png").stat().st_size > 0
+    with pytest.raises(ValueError, match="not a translation model"):
+        translation.report(translation.STROKES_CLASSIFIER, tmp_path)
