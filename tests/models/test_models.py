@@ -7,18 +7,20 @@ import torch
 
 import pwae_core as pw
 from pwae_core import checkpoint, masks, models
-from pwae_core.config import CouplingConfig, TrainConfig, VectorCVAEConfig
+from pwae_core.config import CouplingConfig, FaceProbeConfig, TrainConfig, VectorCVAEConfig
 
 IMAGE_KINDS = ["pwae", "cvae", "mse", "classifier"]
 
 
 def test_registry_maps_every_config_kind_to_its_class(tiny_config):
-    assert set(models.MODELS) == {"pwae", "cvae", "mse", "classifier", "coupling", "cvae-vec"}
+    assert set(models.MODELS) == {"pwae", "cvae", "mse", "classifier", "coupling", "cvae-vec",
+                                  "face-probe"}
     for kind in IMAGE_KINDS:
         m = models.build(tiny_config(kind))
         assert type(m) is models.MODELS[kind] and m.config.kind == kind
     assert isinstance(models.build(CouplingConfig()), models.CouplingPWAE)
     assert isinstance(models.build(VectorCVAEConfig()), models.VectorCVAE)
+    assert isinstance(models.build(FaceProbeConfig()), models.FaceProbe)
     assert pw.build is models.build and pw.load is models.load and pw.save is models.save
 
 
