@@ -33,7 +33,7 @@ from .train import checkpointer, generators, read_state, state_path
 
 # Presets: CouplingConfig fields and steps per task (the shipped models' settings).
 DIGITS = dict(net="conv28", d_latent=32, width=32, batch_size=128, restarts=0)
-FACES = dict(net="conv64", d_latent=64, width=16, batch_size=64, restarts=0)
+FACES = dict(net="conv64", d_latent=64, width=16, batch_size=32, restarts=0)
 TASKS = {"translate-digits": (DIGITS, 1500), "translate-faces": (FACES, 800)}
 STROKES_CLASSIFIER = SHIPPED / "mnist-classifier-strokes.safetensors"
 
