@@ -98,3 +98,19 @@ def test_alone_the_loss_is_the_models_own():
     fn = distributed.loss_fn(M(), distributed.Context(), "cfg", "gen")
     fn(torch.ones(1))
     assert calls[0][1:] == ("cfg", "gen")
+
+
+@pytest.mark.slow
+def test_translation_trains_under_torchrun_and_rank_0_writes_the_files(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    out = tmp_path / "t.safetensors"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone",
+           "-m", "pwae_core", "train", "translate-digits", "--steps", "2", "--width", "4",
+           "--d-latent", "4", "--batch-size", "8", "--threads", "1", "--quiet", "--out", str(out)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count('"out"') == 1                        # only rank 0 reports
+    m = models.load(out)
+    assert m.train_config.task == "translate-digits" and m.metrics["test"]["xy"]
+    from pwae_core import checkpoint
+    assert checkpoint.read(out.with_name("t.state.safetensors"))[1]["world"] == 2
