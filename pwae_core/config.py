@@ -157,8 +157,9 @@ class CouplingConfig(_Dictable):
             raise ValueError(f"net {self.net!r} takes flattened {h} x {w} x {c} images on both "
                              f"sides (dim_x = dim_y = {c * h * w}) and deterministic encoders; "
                              f"got dims {self.dim_x}, {self.dim_y}, stochastic={self.stochastic}")
-        if self.width < 2 or self.width % 2:
-            raise ValueError(f"width must be an even number >= 2 for image nets, got {self.width}")
+        step = 4 if self.net == "conv64" else 2          # GroupNorm's 4 groups / halved last layer
+        if self.width < step or self.width % step:
+            raise ValueError(f"width must be a multiple of {step} for net {self.net!r}, got {self.width}")
 
 
 # What coupling files written before the teacher, the lambda_joint annealing and the restarts

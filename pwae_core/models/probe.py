@@ -23,7 +23,7 @@ class FaceProbe(Model):
 
     def __init__(self, config):
         super().__init__(config)
-        self.net = Conv64Encoder(3, 1 + config.n_features, config.width)
+        self.net = Conv64Encoder(3, 1 + config.n_features, config.width, norm=False)
         self.register_buffer("mean", torch.tensor(config.feature_mean))
         self.register_buffer("std", torch.tensor(config.feature_std))
 

@@ -218,9 +218,23 @@ def test_image_nets_map_flattened_images_into_the_pixel_range(net, dim):
     (dict(net="resnet"), "net must be 'mlp' or one of"),
     (dict(net="conv28", dim_x=784, dim_y=10, cost="c_F"), "dim_x = dim_y = 784"),
     (dict(net="conv64", dim_x=784, dim_y=784), "dim_x = dim_y = 12288"),
-    (dict(net="conv64", dim_x=12288, dim_y=12288, width=7), "even number"),
+    (dict(net="conv64", dim_x=12288, dim_y=12288, width=6), "multiple of 4"),
+    (dict(net="conv28", dim_x=784, dim_y=784, width=7), "multiple of 2"),
     (dict(net="conv28", dim_x=784, dim_y=784, stochastic=True), "deterministic encoders"),
 ])
 def test_bad_network_settings_are_refused(kw, match):
     with pytest.raises(ValueError, match=match):
         CouplingConfig(**kw)
+
+
+def test_only_the_c_F_cost_keeps_an_F_and_old_files_with_zeros_still_load(tmp_path):
+    from pwae_core import models
+    plain = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2))
+    assert plain.F is None and "F" not in plain.state_dict()
+    old = dict(plain.state_dict(), F=torch.zeros(2, 2))          # what files before 0.3 held
+    again = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2))
+    again.load_state_dict(old)
+    assert again.F is None
+    with_F = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="c_F"), F=torch.eye(2))
+    models.save(with_F, tmp_path / "f.safetensors")
+    assert torch.equal(models.load(tmp_path / "f.safetensors").F, torch.eye(2))
