@@ -1,6 +1,7 @@
 """pwae app: layout and wiring only; every callback is a thin call into pwae_core.views.
 
     python app.py            # http://127.0.0.1:7860, offline, shipped checkpoints
+    PWAE_TRANSLATION_DIR=folder python app.py     # translation models from another folder
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from pwae_core import images  # noqa: E402
-from pwae_core.views import components as C, digits, ot, page  # noqa: E402
+from pwae_core.checkpoint import SHIPPED  # noqa: E402
+from pwae_core.views import components as C, digits, ot, page, translation  # noqa: E402
 from pwae_core.views.components import user_error  # noqa: E402
 
 # Measured (benchmarks/bench_app.py --serve, 16 clients x 25 panels on 2 cores): two requests
@@ -32,13 +34,16 @@ if not logging.getLogger("pwae.app").handlers:                # a user's mistake
     _handler.setFormatter(logging.Formatter("%(asctime)s pwae: %(message)s"))
     logging.getLogger("pwae.app").addHandler(_handler)
     logging.getLogger("pwae.app").setLevel(logging.INFO)
-MODELS, OT, LOAD_ERRORS = {}, {}, []
-for target, loader in ((MODELS, digits.load_digit_models), (OT, ot.load_ot_models)):
+MODELS, OT, TRANSLATION, LOAD_ERRORS = {}, {}, {}, []
+TRANSLATION_DIR = os.environ.get("PWAE_TRANSLATION_DIR") or str(SHIPPED)
+for target, loader in ((MODELS, digits.load_digit_models), (OT, ot.load_ot_models),
+                       (TRANSLATION, functools.partial(translation.load_translation_models, TRANSLATION_DIR))):
     try:
         target.update(loader())
     except (FileNotFoundError, ValueError) as e:
         LOAD_ERRORS.append(str(e))
 EXAMPLES = digits.example_digits()                   # (20, 28, 28): two of every class
+FACE_EXAMPLES = translation.example_faces()          # [(photo, caption)]: synthetic, astronaut, LFW
 LAUNCH = dict(css=page.CSS, js=page.JS)              # demo.launch(**LAUNCH, ...)
 QUEUE = dict(default_concurrency_limit=2, max_size=64)
 
@@ -65,6 +70,8 @@ def _errors(fn):
     def wrapped(*args):
         try:
             return fn(*args)
+        except gr.Error:                       # already the user's message (_need, an inner call)
+            raise
         except (ValueError, FileNotFoundError) as e:
             raise user_error(str(e)) from None
     return wrapped
@@ -167,6 +174,95 @@ def run_posterior(y):
     _need(OT, "posterior")
     fig, s = ot.posterior_view(OT["posterior"], y)
     return fig, f"conditional ED vs closed form (512 samples): PWAE {s['PWAE']:.4f}, cVAE {s['cVAE']:.4f}"
+
+
+# ------------------------------------------------------------------ translation callbacks
+
+TRANSLATION_OUTPUTS = 7      # 4 pictures, status HTML, checkpoint markdown, scores table
+
+
+def _translation_outputs(p: dict) -> tuple:
+    return (*(p[k] for k in translation.PICTURES), p["status"], p["about"], p["metrics"])
+
+
+@_errors
+def translate_digit(digit, direction):
+    """A digit picture already in the direction's source domain -> the translation panel."""
+    _need(TRANSLATION, "translation")
+    return _translation_outputs(translation.digit_panel(TRANSLATION, digit, direction))
+
+
+@_errors
+def translate_face(photo, direction, checkpoint=None):
+    """A photo (file) -> its face crop translated by the chosen face checkpoint."""
+    _need(TRANSLATION, "translation")
+    return _translation_outputs(translation.face_panel(TRANSLATION, photo, direction, checkpoint))
+
+
+@_errors
+def run_translation(domain, direction, digit, photo, checkpoint):
+    """The Translate button: the chosen domain's input through its model."""
+    if translation.check_domain(domain) == "Digits":
+        return translate_digit(digit, direction)
+    return translate_face(photo, direction, checkpoint)
+
+
+def auto_translation(domain, direction, digit, photo, checkpoint):
+    """run_translation for changes the user did not ask to translate (page load, a new
+    input, direction or checkpoint): quiet while there is no model or no input yet."""
+    if not TRANSLATION or (photo if domain == "Faces" else digit) is None:
+        return tuple(gr.skip() for _ in range(TRANSLATION_OUTPUTS))
+    return run_translation(domain, direction, digit, photo, checkpoint)
+
+
+def _auto_for(wanted: str):
+    """auto_translation for a change of one domain's input: nothing when the other is shown."""
+    def run(domain, *rest):
+        if domain != wanted:
+            return tuple(gr.skip() for _ in range(TRANSLATION_OUTPUTS))
+        return auto_translation(domain, *rest)
+    return run
+
+
+def _domain_model(domain):
+    if not TRANSLATION:
+        return None
+    return TRANSLATION["digits"] if domain == "Digits" else next(iter(TRANSLATION["faces"].values()))
+
+
+def show_domain(domain, direction):
+    """Only the chosen domain's inputs are shown; the directions are named in its words."""
+    model = _domain_model(domain)
+    choices = translation.direction_choices(model) if model is not None else list(translation.DIRECTIONS)
+    return (gr.update(visible=domain == "Digits"), gr.update(visible=domain == "Faces"),
+            gr.update(choices=choices, value=direction))
+
+
+def digit_examples(thin, direction):
+    """A new direction: the gallery in its source domain (thick strokes for "yx"), and the
+    input digit too when it came from the gallery or a drawing (``thin``)."""
+    shown = translation.example_digits(EXAMPLES, direction)
+    gallery = [digits.as_picture(d) for d in shown]
+    digit = gr.skip() if thin is None else digits.as_picture(translation.source_digit(thin, direction))
+    return gallery, digit
+
+
+def pick_translation_digit(direction, evt: gr.SelectData):
+    """Gallery click -> that example (thin) and, in the direction's source domain, the input."""
+    thin = EXAMPLES[evt.index]
+    return thin, digits.as_picture(translation.source_digit(thin, direction))
+
+
+@_errors
+def use_translation_sketch(value, direction):
+    """Sketchpad strokes -> a centred digit, thickened for "yx", as the input."""
+    thin = images.digit_from_sketch(value)
+    return thin, digits.as_picture(translation.source_digit(thin, direction))
+
+
+def pick_face(evt: gr.SelectData):
+    """Example click -> that photo as the input."""
+    return FACE_EXAMPLES[evt.index][0]
 
 
 # ------------------------------------------------------------------ layout
@@ -292,6 +388,94 @@ def posterior_tab():
     return y, plot, scores
 
 
+TRANSLATION_HELP = (
+    "*How it works:* a coupling PWAE is two autoencoders that share one Gaussian latent space, "
+    "trained on two unpaired sets of images (thin and thick digits; faces without and with a "
+    "smile) with a squared-distance cost between the two decodings of every latent point. The "
+    "translation D_y(E_x(x)) approximates the optimal-transport (Monge) map: the smallest change "
+    "that lands in the other domain. The reconstruction D_x(E_x(x)) shows what the model can "
+    "represent; the cycle maps the translation back. How far an input lies from the training data "
+    "is its reconstruction error ranked among those of the test images.")
+
+
+def translation_tab():
+    ready = bool(TRANSLATION)
+    if not ready:
+        gr.Markdown(f"**Translation is not available:** {' '.join(LOAD_ERRORS)}", elem_id="tr_missing")
+    first = _domain_model("Digits")
+    face_names = list(TRANSLATION.get("faces", {}))
+    thin = gr.State(EXAMPLES[0])
+    with gr.Row():
+        with gr.Column(scale=1, min_width=340):
+            with gr.Row():
+                domain = C.Radio(list(translation.DOMAINS), value="Digits", label="domain",
+                                 elem_id="tr_domain", min_width=120)
+                direction = C.Radio(translation.direction_choices(first) if first else
+                                    list(translation.DIRECTIONS), value="xy", label="direction",
+                                    elem_id="tr_direction", scale=2)
+            with gr.Column(visible=True) as digit_box:
+                gallery = gr.Gallery([digits.as_picture(d) for d in EXAMPLES], columns=10, rows=2,
+                                     height="auto", label="test digits: click one", elem_id="tr_examples",
+                                     allow_preview=False, object_fit="contain", buttons=[])
+                digit = C.Image(digits.as_picture(EXAMPLES[0]), label="input digit", type="numpy",
+                                height=150, elem_id="tr_digit", format="png", image_mode=None,
+                                sources=("upload", "clipboard"))
+                with gr.Accordion("draw a digit", open=False):
+                    sketch = C.Sketchpad(type="numpy", image_mode="RGBA", layers=False, sources=(),
+                                         transforms=(), canvas_size=(280, 280), fixed_canvas=True,
+                                         format="png", elem_id="tr_sketch",
+                                         brush=gr.Brush(colors=["#1f3fbf"], color_mode="fixed",
+                                                        default_size=22))
+                    use = gr.Button("Use this drawing", elem_id="tr_use_sketch")
+            with gr.Column(visible=False) as face_box:
+                # type "filepath", image_mode None: the upload's header is checked (components.Image),
+                # nothing is decoded; faces_upload reads the file and words what is wrong with it
+                photo = C.Image(FACE_EXAMPLES[0][0], label="photo: upload, webcam or paste",
+                                type="filepath", image_mode=None, format="png", height=240,
+                                sources=("upload", "webcam", "clipboard"), elem_id="tr_photo")
+                faces = gr.Gallery([(p, c) for p, c in FACE_EXAMPLES], columns=5, height="auto",
+                                   label="examples: synthetic test faces, real photos", elem_id="tr_face_examples",
+                                   allow_preview=False, object_fit="contain", buttons=[])
+                checkpoint = C.Radio(face_names, value=face_names[0] if face_names else None,
+                                     label="face checkpoint (CelebA-trained first)", elem_id="tr_checkpoint",
+                                     visible=len(face_names) > 1)
+            run = gr.Button("Translate", variant="primary", elem_id="tr_run")
+        with gr.Column(scale=2):
+            with gr.Row(equal_height=True):
+                kw = dict(format="png", buttons=[], height=240)
+                pics = [gr.Image(label=label, elem_id=eid, elem_classes=["tr-pic"], **kw)
+                        for label, eid in (("input (what the model sees)", "tr_input"),
+                                           ("reconstruction", "tr_recon"),
+                                           ("translation", "tr_translated"),
+                                           ("cycle: translated back", "tr_cycle"))]
+            status = gr.HTML(elem_id="tr_status", label="face crop and distance to the training data")
+            about = gr.Markdown(elem_id="tr_about", label="checkpoint")
+            scores = gr.Dataframe(label="test scores saved with this checkpoint", elem_id="tr_metrics",
+                                  interactive=False, wrap=True)
+            gr.Markdown(TRANSLATION_HELP)
+    ins = [domain, direction, digit, photo, checkpoint]
+    outs = [*pics, status, about, scores]
+    assert len(outs) == TRANSLATION_OUTPUTS
+    private = dict(api_visibility="private")
+    live = dict(trigger_mode="always_last", show_progress="minimal", **private)
+    domain.change(show_domain, [domain, direction], [digit_box, face_box, direction], **private).then(
+        auto_translation, ins, outs, **live)
+    direction.change(digit_examples, [thin, direction], [gallery, digit], **private).then(
+        auto_translation, ins, outs, **live)
+    gallery.select(pick_translation_digit, direction, [thin, digit], **private)
+    digit.upload(lambda: None, None, thin, **private)          # an upload is taken as it is
+    use.click(use_translation_sketch, [sketch, direction], [thin, digit], **private)
+    faces.select(pick_face, None, photo, **private)
+    digit.change(_auto_for("Digits"), ins, outs, **live)
+    for event in (photo.change, checkpoint.change):
+        event(_auto_for("Faces"), ins, outs, **live)
+    run.click(run_translation, ins, outs, api_name="translate")
+    digit_api, face_api = gr.Button(visible=False), gr.Button(visible=False)
+    digit_api.click(translate_digit, [digit, direction], outs, api_name="translate_digit")
+    face_api.click(translate_face, [photo, direction, checkpoint], outs, api_name="translate_face")
+    return ins, outs
+
+
 with gr.Blocks(title="pwae: paired Wasserstein autoencoders", analytics_enabled=False) as demo:
     gr.Markdown("# pwae: paired Wasserstein autoencoders")
     for msg in LOAD_ERRORS:
@@ -302,11 +486,14 @@ with gr.Blocks(title="pwae: paired Wasserstein autoencoders", analytics_enabled=
         s_ins = sphere_tab()
     with gr.Tab("Posterior"):
         p_ins = posterior_tab()
+    with gr.Tab("Translation"):
+        t_ins, t_outs = translation_tab()
     with gr.Tab("About"):
         gr.Markdown(ABOUT)
     demo.load(run_digits, d_ins, d_outs, api_visibility="private")
     demo.load(run_sphere, list(s_ins[:3]), list(s_ins[3:]), api_visibility="private")
     demo.load(run_posterior, p_ins[0], list(p_ins[1:]), api_visibility="private")
+    demo.load(auto_translation, t_ins, t_outs, api_visibility="private")
 
 demo.queue(**QUEUE)
 

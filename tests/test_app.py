@@ -381,3 +381,161 @@ def test_an_unexpected_error_does_print_a_traceback(app_server, client, files, c
     out, err = capfd.readouterr()
     assert "Traceback" in out + err and "a bug, not a user error" in out + err
     assert "a bug" not in msg                         # internals are not shown to the user
+
+
+# ------------------------------------------------------------------ the translation tab
+
+TR_PHOTO = "this is a text file, not a photo"           # faces_upload's words, in process
+
+
+@pytest.fixture(scope="module")
+def translation_models(app_server):
+    """The app's translation models: the shipped (or PWAE_TRANSLATION_DIR's) ones, or, when
+    they are missing, tiny untrained stand-ins with a checkpoint's info (the endpoints read
+    ``app.TRANSLATION`` at call time)."""
+    app = app_server[0]
+    if app.TRANSLATION:
+        yield app.TRANSLATION
+        return
+    import torch
+    from pwae_core import models, ood
+    from pwae_core.runs import translation as runs
+
+    def stand_in(task, dim):
+        cfg = runs.task_config(task, width=4, d_latent=4, steps=3)
+        model = models.build(cfg.coupling).eval()
+        model.info = models.ModelInfo(cfg, {"train_seconds": 1.0}, {"trained_on": "a stand-in", "task": task})
+        ref = torch.rand(8, dim, generator=torch.Generator().manual_seed(0))
+        model.info.metrics["ood"] = ood.calibration(model, ref, ref)
+        return model
+    app.TRANSLATION.update({"digits": stand_in("translate-digits", 784),
+                            "faces": {"translate-faces.safetensors": stand_in("translate-faces", 3 * 64 * 64)}})
+    yield app.TRANSLATION
+    app.TRANSLATION.clear()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """The astronaut as a PNG, and the odd files a user might upload as a photo."""
+    from skimage import data as skdata
+    d = tmp_path_factory.mktemp("photos")
+    out = {"astronaut": d / "astronaut.png"}
+    Image.fromarray(skdata.astronaut()).save(out["astronaut"])
+    buf = io.BytesIO()
+    Image.fromarray(skdata.astronaut()).save(buf, "JPEG", quality=90)
+    for name, data in (("text", b"hello, I am a text file with a .png name\n"), ("empty", b""),
+                       ("truncated", buf.getvalue()[: len(buf.getvalue()) // 3])):
+        out[name] = d / f"{name}.{'jpg' if name == 'truncated' else 'png'}"
+        out[name].write_bytes(data)
+    for name, im in (("tiny", Image.new("RGB", (20, 20))), ("huge", Image.new("L", (7000, 7000)))):
+        out[name] = d / f"{name}.png"
+        im.save(out[name])
+    return out
+
+
+def _face(client, photo, direction="xy", checkpoint=None):
+    """/translate_face(photo, direction, checkpoint)."""
+    return client.predict(*_file([photo, direction, checkpoint]), api_name="/translate_face")
+
+
+def _assert_translation(out, side):
+    assert len(out) == 7                  # input, reconstruction, translation, cycle, status, about, scores
+    for i in range(4):
+        assert _img(out[i]).shape == (side, side, 3)
+    assert out[4].startswith('<div class="tr-status">') and "the training data" in out[4]
+    assert out[5].startswith("**Checkpoint**")
+    assert out[6]["headers"][:2] == ["direction", "map"]
+
+
+def test_translate_face_endpoint(client, translation_models, photos):
+    out = _face(client, photos["astronaut"])
+    _assert_translation(out, 256)
+    assert "face found" in out[4]
+    other = _face(client, photos["astronaut"], "yx", next(iter(translation_models["faces"])))
+    assert "face found" in other[4] and np.array_equal(_img(out[0]), _img(other[0]))   # the same crop
+
+
+def test_translate_digit_endpoint_both_ways(client, translation_models, files):
+    xy, yx = (client.predict(*_file([files["digit"], d]), api_name="/translate_digit") for d in ("xy", "yx"))
+    _assert_translation(xy, 224)
+    _assert_translation(yx, 224)
+    assert np.array_equal(_img(xy[0]), _img(yx[0]))          # the digit as given: the source domain
+
+
+def test_the_translate_button_dispatches_by_domain(client, translation_models, files, photos):
+    faces = client.predict(*_file(["Faces", "xy", files["digit"], photos["astronaut"], None]), api_name="/translate")
+    assert "face found" in faces[4]
+    digit = client.predict(*_file(["Digits", "xy", files["digit"], photos["astronaut"], None]), api_name="/translate")
+    assert _img(digit[0]).shape == (224, 224, 3)
+
+
+TRANSLATION_BAD = [  # id, endpoint, args (photo / digit names from the fixtures), expected message
+    ("face-text", "translate_face", ["text", "xy", None], UNREADABLE),      # the upload's header
+    ("face-empty", "translate_face", ["empty", "xy", None], UNREADABLE),
+    ("face-truncated", "translate_face", ["truncated", "xy", None], "the JPEG file is damaged or incomplete"),
+    ("face-tiny", "translate_face", ["tiny", "xy", None], "the photo is too small (20 x 20 pixels)"),
+    ("face-huge", "translate_face", ["huge", "xy", None], "the image is 7000 x 7000 pixels; at most 4096"),
+    ("face-none", "translate_face", [None, "xy", None], "no photo: upload a PNG, JPEG or WebP image"),
+    ("face-not-a-file", "translate_face", ["just words", "xy", None], IMAGE),
+    ("face-direction", "translate_face", ["astronaut", "sideways", None], "direction must be one of"),
+    ("face-direction-list", "translate_face", ["astronaut", ["xy"], None], "direction must be one of"),
+    ("face-checkpoint", "translate_face", ["astronaut", "xy", "nope.safetensors"],
+     "the face checkpoint must be one of"),
+    ("digit-text", "translate_digit", ["text", "xy"], UNREADABLE),
+    ("digit-blank", "translate_digit", ["blank", "xy"], "no digit found"),
+    ("digit-direction", "translate_digit", ["digit", None], "direction must be one of"),
+    ("domain", "translate", ["Cats", "xy", "digit", "astronaut", None], "the domain must be one of"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("why, endpoint, args, expect", TRANSLATION_BAD, ids=[b[0] for b in TRANSLATION_BAD])
+def test_a_bad_translation_request_gets_its_specific_message(client, translation_models, files, photos,
+                                                             why, endpoint, args, expect):
+    named = {**files, **photos}
+    msg = _message(client, endpoint, [named.get(a, a) if isinstance(a, str) else a for a in args])
+    assert expect in msg, msg
+    assert GENERIC not in msg.lower() and "Traceback" not in msg and len(msg) < 300, msg
+
+
+def test_the_app_translates_normally_after_bad_photos(client, translation_models, photos):
+    for bad in ("text", "truncated", "tiny", "huge"):
+        assert _message(client, "translate_face", [photos[bad], "xy", None])
+    _assert_translation(_face(client, photos["astronaut"]), 256)
+
+
+def test_translation_callbacks_in_process(app_server, translation_models, photos, files):
+    """The app's functions themselves: a bad photo is a gr.Error with faces_upload's message,
+    the next call works, a change with no input yet is quiet."""
+    import gradio as gr
+    app = app_server[0]
+    with pytest.raises(gr.Error, match=TR_PHOTO):
+        app.translate_face(str(photos["text"]), "xy", None)
+    with pytest.raises(gr.Error, match="damaged or incomplete") as e:
+        app.run_translation("Faces", "xy", None, str(photos["truncated"]), None)
+    assert e.value.message.startswith("the JPEG file is damaged")                   # not wrapped twice
+    out = app.translate_face(str(photos["astronaut"]), "yx", None)
+    assert out[2].shape == (256, 256, 3) and "face found" in out[4]
+    digit = np.asarray(Image.open(files["digit"]))
+    assert app.run_translation("Digits", "yx", digit, None, None)[0].shape == (224, 224, 3)
+    quiet = app.auto_translation("Faces", "xy", digit, None, None)
+    assert len(quiet) == app.TRANSLATION_OUTPUTS and all(q == gr.skip() for q in quiet)
+    gallery, picture = app.digit_examples(app.EXAMPLES[2], "yx")
+    assert len(gallery) == 20 and picture.shape == (112, 112)
+    assert picture.sum() > app.digits.as_picture(app.EXAMPLES[2]).sum()          # thickened
+
+
+def test_missing_translation_models_give_a_visible_error(app_server, monkeypatch):
+    import gradio as gr
+    app = app_server[0]
+    monkeypatch.setattr(app, "TRANSLATION", {})
+    monkeypatch.setattr(app, "LOAD_ERRORS", ["no translate-faces*.safetensors in checkpoints: python -m "
+                                             "pwae_core train translate-faces"])
+    with pytest.raises(gr.Error, match="not available: no translate-faces"):
+        app.translate_face("x.png", "xy", None)
+    with pytest.raises(gr.Error, match="not available") as e:
+        app.run_translation("Digits", "xy", None, None, None)
+    assert e.value.message == ("The translation models are not available: no translate-faces*.safetensors in "
+                               "checkpoints: python -m pwae_core train translate-faces")     # said once, unquoted
+    assert all(q == gr.skip() for q in app.auto_translation("Digits", "xy", np.zeros((28, 28)), None, None))
+    assert app.show_domain("Faces", "xy")[2]["choices"] == ["xy", "yx"]

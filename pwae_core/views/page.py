@@ -39,6 +39,27 @@ CSS = """
 .samples-box { max-height: 360px; overflow-y: auto; border: 1px solid #ddd; padding: 4px; }
 .samples-box img { image-rendering: pixelated; display: block; width: 100%; }
 .samples-caption { font-size: 12px; color: #555; margin-bottom: 4px; }
+.tr-pic img, #tr_digit img, #tr_examples img, #tr_face_examples img { image-rendering: pixelated; }
+.tr-pic img, #tr_photo img { width: 100%; height: 100%; object-fit: contain; }
+#tr_face_examples .caption-label { display: none; }
+#tr_examples .grid-wrap, #tr_face_examples .grid-wrap { height: auto !important; max-height: none !important;
+  min-height: 0 !important; }
+#tr_examples .grid-container { grid-template-columns: repeat(10, minmax(0, 1fr)) !important;
+  grid-auto-rows: min-content !important; grid-template-rows: none !important; height: auto !important;
+  gap: 3px !important; padding-top: 26px; }
+#tr_face_examples .grid-container { grid-template-columns: repeat(5, minmax(0, 1fr)) !important;
+  grid-auto-rows: min-content !important; grid-template-rows: none !important; height: auto !important;
+  gap: 4px !important; padding-top: 26px; }
+#tr_examples, #tr_face_examples, #tr_examples .gallery-container,
+#tr_face_examples .gallery-container { height: auto !important; min-height: 0 !important; }
+#tr_examples .thumbnail-item, #tr_face_examples .thumbnail-item { min-width: 0 !important;
+  min-height: 0 !important; height: auto !important; aspect-ratio: 1 / 1; }
+.tr-status { display: flex; flex-direction: column; gap: 4px; font-size: 15px; }
+.tr-status > div { padding: 6px 10px; border-radius: 6px; border-left: 5px solid #999; background: #f4f4f4; }
+.tr-status .tr-found { border-left-color: #2e8b57; }
+.tr-status .tr-none { border-left-color: #d08a00; background: #fff6e0; }
+.tr-status .tr-close { border-left-color: #2e8b57; background: #edf7f0; }
+.tr-status .tr-far { border-left-color: #c62828; background: #fdecea; color: #8e1b1b; font-weight: 600; }
 """
 
 JS = """

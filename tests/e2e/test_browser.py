@@ -395,3 +395,75 @@ def test_other_tabs_render_with_legends_and_titles(page, shots, tab, ready, word
     if plot:
         page.wait_for_timeout(1000)                            # WebGL draws after the SVG
     page.screenshot(path=str(shots / f"app-{tab.split()[0].lower()}.png"), full_page=True)
+
+
+# ------------------------------------------------------------------ the translation tab
+
+@pytest.fixture(scope="module")
+def astronaut_png(tmp_path_factory) -> Path:
+    from skimage import data as skdata
+    path = tmp_path_factory.mktemp("faces") / "astronaut.png"
+    Image.fromarray(skdata.astronaut()).save(path)
+    return path
+
+
+def _status(page) -> str:
+    return page.locator("#tr_status").inner_text()
+
+
+def test_translation_tab_shows_a_digit_result_on_load(page, app):
+    if not app.TRANSLATION:
+        pytest.skip(f"no translation models: {app.LOAD_ERRORS}")
+    _close_toasts(page)
+    page.get_by_role("tab", name="Translation").click()
+    for sel in ("#tr_input img", "#tr_recon img", "#tr_translated img", "#tr_cycle img"):
+        assert _src(page, sel)
+    page.wait_for_function("() => document.querySelector('#tr_status').innerText.includes('training data')")
+    assert "Checkpoint" in page.locator("#tr_about").inner_text()
+    assert "direction" in page.locator("#tr_metrics").inner_text()
+    size = page.evaluate("() => { const i = document.querySelector('#tr_translated img'); "
+                         "return [i.naturalWidth, i.getBoundingClientRect().width]; }")
+    assert size[0] == 224 and size[1] >= 150                     # 28 px enlarged, shown large
+    before = _src(page, "#tr_input img")
+    page.locator("#tr_direction label", has_text="thick -> thin").click()      # thickened input
+    after = _changed(page, "#tr_input img", before)
+    assert after != before
+
+
+def test_translation_of_an_uploaded_face(page, app, shots, astronaut_png):
+    if not app.TRANSLATION:
+        pytest.skip(f"no translation models: {app.LOAD_ERRORS}")
+    page.get_by_role("tab", name="Translation").click()
+    page.locator("#tr_domain label", has_text="Faces").click()
+    page.wait_for_selector("#tr_photo", state="visible")
+    assert not page.locator("#tr_examples").is_visible()
+    page.locator("#tr_direction label", has_text="not smiling -> smiling").click()
+    page.wait_for_function("() => document.querySelector('#tr_input img') && "
+                           "document.querySelector('#tr_input img').naturalWidth === 256")   # a face result
+    translated = _src(page, "#tr_translated img")
+    page.set_input_files("#tr_photo input[type=file]", str(astronaut_png))
+    page.wait_for_function("() => document.querySelector('#tr_status').innerText.includes("
+                           "'face found at row 70, column 182')")              # the astronaut's face
+    page.wait_for_function("() => ['#tr_input', '#tr_recon', '#tr_translated', '#tr_cycle'].every(s => { "
+                           "const i = document.querySelector(s + ' img'); "
+                           "return i && i.complete && i.naturalWidth === 256; })")
+    assert _src(page, "#tr_translated img") != translated
+    assert "training data" in _status(page)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(shots / "app-translation.png"), full_page=True)
+
+
+def test_a_bad_photo_on_the_translation_tab_gets_a_toast_and_it_keeps_working(page, app, tmp_path):
+    if not app.TRANSLATION:
+        pytest.skip(f"no translation models: {app.LOAD_ERRORS}")
+    fake = tmp_path / "face.png"
+    fake.write_text("not a photo, only text with a .png name\n")
+    _close_toasts(page)
+    page.set_input_files("#tr_photo input[type=file]", str(fake))
+    texts = _toast(page, "error", "not an image that can be read")
+    assert all("PNG, JPEG" in t for t in texts), texts
+    _close_toasts(page)
+    translated = _src(page, "#tr_translated img")
+    page.locator("#tr_face_examples button[aria-label='Thumbnail 2 of 10']").click()   # an example face
+    _changed(page, "#tr_translated img", translated)
+    page.wait_for_function("() => !document.querySelector('#tr_status').innerText.includes('face found at row 70')")
