@@ -220,14 +220,19 @@ def test_an_uploaded_photo_is_centred_like_mnist_and_read_as_a_3(page, photo):
     assert sum(counts.values()) == 64 and counts[3] > 32, counts
 
 
-def test_a_bad_upload_gets_a_toast_with_the_reason(page, tmp_path):
-    fake = tmp_path / "digit.png"
+def _upload_text_as_png(page, tmp_path, selector: str) -> None:
+    """Upload a text file named .png into ``selector``: a toast says why, then it closes."""
+    fake = tmp_path / "fake.png"
     fake.write_text("not a picture, only text with a .png name\n")
     _close_toasts(page)
-    page.set_input_files("#digit input[type=file]", str(fake))
+    page.set_input_files(f"{selector} input[type=file]", str(fake))
     texts = _toast(page, "error", "not an image that can be read")
     assert all("PNG, JPEG" in t for t in texts), texts
     _close_toasts(page)
+
+
+def test_a_bad_upload_gets_a_toast_with_the_reason(page, tmp_path):
+    _upload_text_as_png(page, tmp_path, "#digit")
     mle = _src(page, "#map img")
     page.locator("#examples button[aria-label='Thumbnail 4 of 20']").click()   # back to a good digit
     _changed(page, "#map img", mle)
@@ -456,13 +461,7 @@ def test_translation_of_an_uploaded_face(page, app, shots, astronaut_png):
 def test_a_bad_photo_on_the_translation_tab_gets_a_toast_and_it_keeps_working(page, app, tmp_path):
     if not app.TRANSLATION:
         pytest.skip(f"no translation models: {app.LOAD_ERRORS}")
-    fake = tmp_path / "face.png"
-    fake.write_text("not a photo, only text with a .png name\n")
-    _close_toasts(page)
-    page.set_input_files("#tr_photo input[type=file]", str(fake))
-    texts = _toast(page, "error", "not an image that can be read")
-    assert all("PNG, JPEG" in t for t in texts), texts
-    _close_toasts(page)
+    _upload_text_as_png(page, tmp_path, "#tr_photo")
     translated = _src(page, "#tr_translated img")
     page.locator("#tr_face_examples button[aria-label='Thumbnail 2 of 10']").click()   # an example face
     _changed(page, "#tr_translated img", translated)
