@@ -35,7 +35,7 @@ TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae",
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
 # translate-* tasks (runs.translation): TranslationConfig / CouplingConfig fields
 TRANSLATE_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "checkpoint_every",
-                   "threads", "width", "d_latent", "data_dir", "attribute")
+                   "threads", "width", "d_latent", "lambda_map", "data_dir", "attribute")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
         kind = _yes if name == "decoder_sees_p" else _pytype(types[name])
         tr.add_argument("--" + name.replace("_", "-"), type=kind)
     tr.add_argument("--d-latent", type=int, help="translate-*: latent dimension")
+    tr.add_argument("--lambda-map", type=float,
+                    help="translate-*: weight of the maps' divergence to the data in pixel space")
     tr.add_argument("--data-dir", help="translate-*: MNIST IDX folder / CelebA root (default: offline data)")
     tr.add_argument("--attribute", help="translate-faces: the CelebA attribute splitting the domains")
     ev = sub.add_parser("evaluate", help="evaluate a model against the baselines on test data")
@@ -117,8 +119,8 @@ def _translate(a) -> int:
 
 
 def _probe(a) -> int:
-    wrong = sorted(set(_given(a, TRAIN_FLAGS + MODEL_FLAGS + ("attribute", "d_latent")))
-                   - {"steps", "seed", "data_dir"})
+    own = ("attribute", "d_latent", "lambda_map")
+    wrong = sorted(set(_given(a, TRAIN_FLAGS + MODEL_FLAGS + own)) - {"steps", "seed", "data_dir"})
     if wrong:
         raise ValueError(f"faces-probe takes --steps, --seed and --data-dir, not --{wrong[0].replace('_', '-')}")
     from .runs import faces_eval    # deferred: loads the face modules only for this task
@@ -134,7 +136,7 @@ def _train(a) -> int:
         return _translate(a)
     if a.task == "faces-probe":
         return _probe(a)
-    wrong = sorted(_given(a, ("d_latent", "data_dir", "attribute")))
+    wrong = sorted(_given(a, ("d_latent", "lambda_map", "data_dir", "attribute")))
     if wrong:
         raise ValueError(f"--{wrong[0].replace('_', '-')} is a flag of the translate-* tasks, "
                          f"not of {a.task}")

@@ -112,6 +112,7 @@ class CouplingConfig(_Dictable):
     lambda_joint: float = 10.0         # at the start; grows to lambda_joint * joint_anneal
     lambda_wae: float = 10.0
     divergence: str = "energy"
+    lambda_map: float = 0.0            # weight of StatDiv(M_xy(x), y) + StatDiv(M_yx(y), x), pixel space
     epochs: int = 50
     batch_size: int = 512
     lr: float = 1e-3
@@ -141,8 +142,8 @@ class CouplingConfig(_Dictable):
         for name in ("dim_x", "dim_y", "d_latent", "d_noise", "epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.lambda_joint < 0 or self.lambda_wae < 0 or not self.lr > 0:
-            raise ValueError("lambda_joint and lambda_wae must be >= 0 and lr > 0")
+        if min(self.lambda_joint, self.lambda_wae, self.lambda_map) < 0 or not self.lr > 0:
+            raise ValueError("lambda_joint, lambda_wae and lambda_map must be >= 0 and lr > 0")
         if int(self.restarts) < 0 or not self.restart_gap > 0:
             raise ValueError(f"restarts must be >= 0 and restart_gap > 0, got {self.restarts} "
                              f"and {self.restart_gap}")

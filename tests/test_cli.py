@@ -68,6 +68,8 @@ def test_a_missing_device_is_a_clean_error(capsys, tmp_path):
     (["train", "translate-faces", "--kind", "cvae"], "does not take --kind"),
     (["train", "translate-digits", "--attribute", "Male"], "--attribute picks the face domains"),
     (["train", "mnist-denoise", "--data-dir", "x"], "--data-dir is a flag of the translate-* tasks"),
+    (["train", "mnist-inpaint", "--lambda-map", "1"], "--lambda-map is a flag of the translate-*"),
+    (["train", "translate-digits", "--lambda-map", "-1"], "lambda_map must be >= 0"),
     (["train", "translate-digits", "--steps", "0"], "steps must be >= 1"),
     (["evaluate", "does/not/exist.safetensors"], "not found"),
     (["experiment", "posterior", "--quick", "--sigma", "-1"], "sigma must be in"),

@@ -62,7 +62,7 @@ def test_coupling_files_from_before_the_restarts_were_trained_without_them():
     (lambda: CouplingConfig(prior="cauchy"), "prior must be"),
     (lambda: CouplingConfig(d_latent=0), "d_latent must be >= 1"),
     (lambda: CouplingConfig(batch_size=0), "batch_size must be >= 1"),
-    (lambda: CouplingConfig(lambda_wae=-1.0), "lambda_joint and lambda_wae must be >= 0"),
+    (lambda: CouplingConfig(lambda_wae=-1.0), "lambda_joint, lambda_wae and lambda_map must be >= 0"),
     (lambda: CouplingConfig(lr=0.0), "lr > 0"),
     (lambda: VectorCVAEConfig(sigma=0.0), "sigma must be > 0"),
     (lambda: VectorCVAEConfig(beta=-1.0), "beta >= 0"),

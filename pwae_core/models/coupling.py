@@ -9,10 +9,17 @@ D_y(z). Per minibatch x_i ~ mu, y_j ~ nu (unpaired), z_k ~ xi, the loss is
       + lambda_joint [ 1/B sum_i |D_x(E_x(x_i, z'_i)) - x_i|^2 + lambda_wae StatDiv(E_x(x, z'), z) ]
       + lambda_joint [ 1/B sum_j |D_y(E_y(y_j, z'_j)) - y_j|^2 + lambda_wae StatDiv(E_y(y, z'), z) ]
 
-with StatDiv the energy distance by default. Deterministic encoders give Monge-like maps
-M_xy = D_y o E_x and M_yx = D_x o E_y; stochastic encoders give conditional samples
-D_x(E_y(y, z')), z' ~ N(0, I). The cost is any of ``costs``: "sqeuclidean" |x - y|^2,
-"c_F" |F x - y|^2 (inverse problems, Sec. 3) or a callable (x (B, d_x), y (B, d_y)) -> (B,).
+with StatDiv the energy distance by default. Optional (``lambda_map`` > 0, off in the paper):
+the maps' pushforwards are also held to the data in data space,
+
+      + lambda_joint lambda_map [ StatDiv(D_y(E_x(x)), y) + StatDiv(D_x(E_y(y)), x) ],
+
+the Monge constraint M#mu = nu itself, relaxed; without it a map whose latent codes miss
+the other encoder's support decodes to blurred images that move less than an OT map.
+Deterministic encoders give Monge-like maps M_xy = D_y o E_x and M_yx = D_x o E_y;
+stochastic encoders give conditional samples D_x(E_y(y, z')), z' ~ N(0, I). The cost is any
+of ``costs``: "sqeuclidean" |x - y|^2, "c_F" |F x - y|^2 (inverse problems, Sec. 3) or a
+callable (x (B, d_x), y (B, d_y)) -> (B,).
 """
 from __future__ import annotations
 
@@ -164,8 +171,12 @@ class CouplingPWAE(Model):
         t = {"coupling": self.cost(self.decode_x(z), self.decode_y(z)).mean(),
              "rec_x": sq(self.decode_x(zx), x), "rec_y": sq(self.decode_y(zy), y),
              "wae_x": self.divergence(zx, z), "wae_y": self.divergence(zy, z)}
-        t["total"] = t["coupling"] + ramp * c.lambda_joint * (
-            t["rec_x"] + t["rec_y"] + c.lambda_wae * (t["wae_x"] + t["wae_y"]))
+        marginals = t["rec_x"] + t["rec_y"] + c.lambda_wae * (t["wae_x"] + t["wae_y"])
+        if c.lambda_map > 0:
+            t["map_x"] = self.divergence(self.decode_x(zy), x)       # M_yx(y) against x
+            t["map_y"] = self.divergence(self.decode_y(zx), y)       # M_xy(x) against y
+            marginals = marginals + c.lambda_map * (t["map_x"] + t["map_y"])
+        t["total"] = t["coupling"] + ramp * c.lambda_joint * marginals
         weight = c.teacher * max(0.0, 1 - frac / c.teacher_until) if c.teacher_until > 0 else 0.0
         if weight > 0:
             t["teacher"] = self._teacher(x, y, zx, zy)

@@ -67,6 +67,19 @@ def test_loss_is_equation_4():
     assert torch.equal(t0["total"], t0["coupling"])
 
 
+def test_lambda_map_adds_the_maps_pushforward_divergences_in_data_space():
+    m = model(lambda_joint=3.0, lambda_wae=2.0, lambda_map=5.0, **PLAIN)
+    x, y = torch.randn(64, 3, generator=_gen(1)), 2 + torch.randn(64, 3, generator=_gen(2))
+    t = m.loss(x, y, _gen(0))
+    with torch.no_grad():
+        assert torch.allclose(t["map_y"], metrics.energy_distance(m.transport_xy(x), y))
+        assert torch.allclose(t["map_x"], metrics.energy_distance(m.transport_yx(y), x))
+    want = t["coupling"] + 3 * (t["rec_x"] + t["rec_y"] + 2 * (t["wae_x"] + t["wae_y"])
+                                + 5 * (t["map_x"] + t["map_y"]))
+    assert torch.allclose(t["total"], want) and t["map_y"] > 0.5
+    assert "map_x" not in model(**PLAIN).loss(x, y, _gen(0))
+
+
 def test_lambda_joint_anneals_and_the_teacher_fades_out():
     m = model(lambda_joint=3.0, lambda_wae=2.0, joint_anneal=100.0, teacher=5.0, teacher_until=0.5)
     x, y = torch.randn(16, 3, generator=_gen(1)), torch.randn(16, 3, generator=_gen(2))
@@ -238,3 +251,4 @@ def test_only_the_c_F_cost_keeps_an_F_and_old_files_with_zeros_still_load(tmp_pa
     with_F = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="c_F"), F=torch.eye(2))
     models.save(with_F, tmp_path / "f.safetensors")
     assert torch.equal(models.load(tmp_path / "f.safetensors").F, torch.eye(2))
+
