@@ -32,7 +32,7 @@ from .loop import FitResult, optimise
 from .train import checkpointer, generators, read_state, state_path
 
 # Presets: CouplingConfig fields and steps per task (the shipped models' settings).
-DIGITS = dict(net="conv28", d_latent=32, width=32, batch_size=128, restarts=0)
+DIGITS = dict(net="conv28", d_latent=16, width=32, batch_size=128, restarts=0, lambda_map=1.0)
 # Faces: no minibatch-OT teacher (its pseudo-pairs between 32 faces are other identities:
 # after 250 steps with it 5% of translations kept their identity, 9% after 400 without).
 FACES = dict(net="conv64", d_latent=64, width=16, batch_size=32, restarts=0, teacher=0.0)
@@ -63,11 +63,12 @@ def default_path(task: str) -> Path:
     return SHIPPED / f"{task}.safetensors"
 
 
-def load_pair(cfg: TranslationConfig):
-    """The task's two unpaired domains: ``domains.thick_digits`` or ``domains.face_pair``."""
+def load_pair(cfg: TranslationConfig, progress: bool = True):
+    """The task's two unpaired domains: ``domains.thick_digits`` or ``domains.face_pair``
+    (``progress``: the face reader's bars)."""
     if cfg.task == "translate-digits":
         return domains.thick_digits(root=cfg.data_dir or None)
-    return domains.face_pair(cfg.data_dir or None, cfg.attribute)
+    return domains.face_pair(cfg.data_dir or None, cfg.attribute, progress=progress)
 
 
 class _Scheduled(nn.Module):
@@ -101,7 +102,7 @@ def _train(cfg, out, resume, progress, on_step, ctx, pair) -> FitResult:
     c = cfg.coupling
     torch.manual_seed(c.seed)
     torch.set_num_threads(cfg.threads)
-    pair = pair if pair is not None else load_pair(cfg)
+    pair = pair if pair is not None else load_pair(cfg, progress)
     gen, noise = generators(c.seed, ctx)
     model = models.build(c).to(ctx.device)
     sp = state_path(out) if out else None
@@ -206,12 +207,21 @@ def _strip(rows: list[torch.Tensor], shape) -> np.ndarray:
     return (grid.clamp(0, 1).permute(1, 2, 0).squeeze(2).numpy() * 255).astype(np.uint8)
 
 
+def _one_per_class(labels, k: int) -> torch.Tensor:
+    """k test indices: the first image of each class in class order (digits), else 0..k-1."""
+    if labels is None or len(labels) == 0:
+        return torch.arange(k)
+    firsts = [int((labels == c).nonzero()[0]) for c in labels.unique()[:k]]
+    return torch.tensor(firsts + [i for i in range(len(labels)) if i not in firsts][:k - len(firsts)])
+
+
 @torch.no_grad()
-def figure(model, pair, k: int = 8) -> np.ndarray:
-    """Six rows of k test images: x, D_y(E_x(x)), the true partner (or nothing), then y,
-    D_x(E_y(y)), its partner."""
+def figure(model, pair, k: int = 10) -> np.ndarray:
+    """Six rows of k test images (one per class where there are classes): x, D_y(E_x(x)),
+    the true partner, then y, D_x(E_y(y)), its partner."""
     shape = (1, 28, 28) if pair.x_test.shape[1] == 784 else (3, 64, 64)
-    x, y = pair.x_test[:k], pair.y_test[:k]
+    pick = _one_per_class(getattr(pair, "labels_test", None), k)
+    x, y = pair.x_test[pick], pair.y_test[pick]
     return _strip([x, model.transport_xy(x), y, y, model.transport_yx(y), x], shape)
 
 

@@ -124,3 +124,14 @@ def test_the_report_regenerates_the_table_from_a_model_file(tmp_path, capsys):
     assert (tmp_path / "res" / "t.png").stat().st_size > 0
     with pytest.raises(ValueError, match="not a translation model"):
         translation.report(translation.STROKES_CLASSIFIER, tmp_path)
+
+
+def test_the_figure_shows_one_test_digit_per_class(pair):
+    labels = torch.randint(0, 10, (300,), generator=torch.Generator().manual_seed(0))
+    pick = translation._one_per_class(labels, 10)
+    assert sorted(labels[pick].tolist()) == list(range(10)) and len(set(pick.tolist())) == 10
+    assert translation._one_per_class(labels, 12)[10:].tolist() == [
+        i for i in range(len(labels)) if i not in pick.tolist()][:2]
+    assert translation._one_per_class(None, 3).tolist() == [0, 1, 2]
+    picture = translation.figure(_Known(), pair)
+    assert picture.shape == (6 * 28, 10 * 28) and picture.dtype.name == "uint8"
