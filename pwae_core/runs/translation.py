@@ -220,6 +220,7 @@ def figure(model, pair, k: int = 10) -> np.ndarray:
     """Six rows of k test images (one per class where there are classes): x, D_y(E_x(x)),
     the true partner, then y, D_x(E_y(y)), its partner."""
     shape = (1, 28, 28) if pair.x_test.shape[1] == 784 else (3, 64, 64)
+    k = min(k, len(pair.x_test), len(pair.y_test))               # small test splits
     pick = _one_per_class(getattr(pair, "labels_test", None), k)
     x, y = pair.x_test[pick], pair.y_test[pick]
     return _strip([x, model.transport_xy(x), y, y, model.transport_yx(y), x], shape)

@@ -135,3 +135,5 @@ def test_the_figure_shows_one_test_digit_per_class(pair):
     assert translation._one_per_class(None, 3).tolist() == [0, 1, 2]
     picture = translation.figure(_Known(), pair)
     assert picture.shape == (6 * 28, 10 * 28) and picture.dtype.name == "uint8"
+    few = domains.DomainPair(pair.x, pair.y, pair.x_test[:3], pair.y_test[:3], pair.labels_test[:3])
+    assert translation.figure(_Known(), few).shape == (6 * 28, 3 * 28)
