@@ -251,4 +251,3 @@ def test_only_the_c_F_cost_keeps_an_F_and_old_files_with_zeros_still_load(tmp_pa
     with_F = CouplingPWAE(CouplingConfig(dim_x=2, dim_y=2, cost="c_F"), F=torch.eye(2))
     models.save(with_F, tmp_path / "f.safetensors")
     assert torch.equal(models.load(tmp_path / "f.safetensors").F, torch.eye(2))
-
