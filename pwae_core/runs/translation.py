@@ -32,7 +32,8 @@ from .loop import FitResult, optimise
 from .train import checkpointer, generators, read_state, state_path
 
 # Presets: CouplingConfig fields and steps per task (the shipped models' settings).
-DIGITS = dict(net="conv28", d_latent=16, width=32, batch_size=128, restarts=0, lambda_map=1.0)
+DIGITS = dict(net="conv28", d_latent=16, width=32, batch_size=128, restarts=0, lambda_map=1.0,
+              joint_anneal=1000.0)
 # Faces: no minibatch-OT teacher (its pseudo-pairs between 32 faces are other identities:
 # after 250 steps with it 5% of translations kept their identity, 9% after 400 without).
 FACES = dict(net="conv64", d_latent=64, width=16, batch_size=32, restarts=0, teacher=0.0)
