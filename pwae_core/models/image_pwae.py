@@ -93,25 +93,25 @@ class PairedWAE(ConditionalImageModel):
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
         prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        s1, s2 = self._prior_samples(z2, p, generator)            # 2 x (B, 1, H, W)
+        s = self._prior_samples(z2, p, getattr(cfg, "es_samples", 2), generator)  # (B, n, 1, H, W)
         t = {"rec_x": sq(self.decode_x(z1, z2, p), x),
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),
              "moments": divergences.gaussian_moments(z),
-             "es": metrics.energy_score(torch.stack([s1, s2], 1), x).mean(),
-             "fid": self.op.fidelity(s1, obs).mean(),
+             "es": metrics.energy_score(s, x).mean(),
+             "fid": self.op.fidelity(s[:, 0], obs).mean(),
              "rec_y": sq(self.decode_y(z2, z3), y)}
         t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
                       + cfg.lambda_moments * t["moments"] + cfg.lambda_es * t["es"]
                       + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
         return t
 
-    def _prior_samples(self, z2, p, generator=None):
-        """Two conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> 2 x (B, 1, H, W)."""
+    def _prior_samples(self, z2, p, n: int = 2, generator=None):
+        """n conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> (B, n, 1, H, W)."""
         B = z2.shape[0]
-        z1 = torch.randn(2 * B, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        s = self.decode_x(z1, z2.repeat(2, 1), p.repeat(2, 1, 1, 1))   # (2B, 1, H, W)
-        return s[:B], s[B:]
+        z1 = torch.randn(n * B, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
+        s = self.decode_x(z1, z2.repeat(n, 1), p.repeat(n, 1, 1, 1))   # (n B, 1, H, W), sample-major
+        return s.view(n, B, *s.shape[1:]).transpose(0, 1)
 
     # -- conditional sampling (the code of an observation is (z2, p)) ---------------
     def _encode(self, obs):

@@ -41,6 +41,25 @@ def test_loss_terms_and_their_weighted_total(tiny_config):
     assert torch.equal(again["total"], t["total"])               # seeded by the generator
 
 
+@pytest.mark.parametrize("n", [2, 5])
+def test_the_energy_score_term_scores_es_samples_prior_samples(tiny_config, n):
+    model, x = _pwae(tiny_config), torch.rand(8, 1, 28, 28, generator=_gen(2))
+    t = model.loss(x, None, TrainConfig(es_samples=n), _gen(3))
+    g = _gen(3)                                  # replay the loss's draws up to the samples
+    p = model.op.sample_params(x, g)
+    obs = pw.operators.pack(model.op.observe(x, p, g), p)
+    z2 = model.encode_y(obs)[0]
+    torch.randn(8, model.d1 + model.d2 + model.d3, generator=g)       # the prior batch
+    s = model._prior_samples(z2, p, n, g)
+    assert s.shape == (8, n, 1, 28, 28)
+    assert torch.allclose(t["es"], pw.metrics.energy_score(s, x).mean())
+
+
+def test_fewer_than_two_energy_score_samples_are_refused():
+    with pytest.raises(ValueError, match="es_samples must be >= 2"):
+        TrainConfig(es_samples=1)
+
+
 @pytest.mark.parametrize("task", TASKS)
 def test_directions_along_v_and_mirrors(tiny_config, task, observe_y):
     model = _pwae(tiny_config, task)
