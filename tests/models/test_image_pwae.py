@@ -55,6 +55,15 @@ def test_the_energy_score_term_scores_es_samples_prior_samples(tiny_config, n):
     assert torch.allclose(t["es"], pw.metrics.energy_score(s, x).mean())
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_params_per_batch_share_one_noise_level_or_mask(tiny_config, task):
+    model, x = _pwae(tiny_config, task), torch.rand(16, 1, 28, 28, generator=_gen(2))
+    shared, own = model._train_params(x, True, _gen(3)), model._train_params(x, False, _gen(3))
+    assert shared.shape == own.shape == x.shape
+    assert torch.equal(shared, shared[:1].expand_as(shared))
+    assert not torch.equal(own, own[:1].expand_as(own))
+
+
 def test_fewer_than_two_energy_score_samples_are_refused():
     with pytest.raises(ValueError, match="es_samples must be >= 2"):
         TrainConfig(es_samples=1)
