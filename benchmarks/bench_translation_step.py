@@ -20,7 +20,8 @@ from timing import timed
 
 
 def separate_loss(m, x, y, frac: float) -> torch.Tensor:
-    """The baseline: the same total as ``m.loss``, one decoder call per latent batch."""
+    """The baseline: the same total as ``m.loss`` (for the presets: no joint_warmup), each
+    term decoding its own latents."""
     c = m.config
     ramp = c.joint_anneal ** frac
     weight = c.teacher * max(0.0, 1 - frac / c.teacher_until)

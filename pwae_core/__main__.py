@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     types = {f.name: f.type for f in dataclasses.fields(TrainConfig)}
     types.update({f.name: f.type for f in dataclasses.fields(ModelConfig)})
     for name in TRAIN_FLAGS + MODEL_FLAGS:
-        kind = _yes if name in ("decoder_sees_p", "params_per_batch") else _pytype(types[name])
+        kind = _pytype(types[name])
         tr.add_argument("--" + name.replace("_", "-"), type=kind)
     tr.add_argument("--d-latent", type=int, help="translate-*: latent dimension")
     tr.add_argument("--lambda-map", type=float,
@@ -94,7 +94,7 @@ def _yes(s: str) -> bool:
 
 
 def _pytype(t):
-    return {"int": int, "float": float, "str": str}.get(t if isinstance(t, str) else t.__name__, str)
+    return {"int": int, "float": float, "str": str, "bool": _yes}.get(t if isinstance(t, str) else t.__name__, str)
 
 
 def _given(a, names) -> dict:

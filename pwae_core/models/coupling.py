@@ -187,7 +187,7 @@ class CouplingPWAE(Model):
         """Every decoding the loss needs, each computed once (the teacher and lambda_map share
         the maps): (D_x(z), D_x(zx)[, D_x(zy)]), (D_y(z), D_y(zy)[, D_y(zx)]), the cross
         terms only when ``cross``. One call per latent batch: stacking them into one call per
-        decoder measured 1.2x slower on CPU (benchmarks/bench_translation_step.py)."""
+        decoder measured 1.1-1.2x slower on CPU (benchmarks/bench_translation_step.py)."""
         dx = [self.decode_x(a) for a in [z, zx] + [zy] * cross]
         dy = [self.decode_y(a) for a in [z, zy] + [zx] * cross]
         return dx, dy

@@ -85,7 +85,7 @@ class PairedWAE(ConditionalImageModel):
     # -- training -----------------------------------------------------------------
     def loss(self, x, labels, cfg, generator=None) -> dict:
         """Loss terms of the module docstring for clean images x (B, 1, H, W)."""
-        p = self._train_params(x, getattr(cfg, "params_per_batch", False), generator)
+        p = self._train_params(x, cfg.params_per_batch, generator)
         y = self.op.observe(x, p, generator)
         obs = operators.pack(y, p)                                # (B, 2, H, W)
         z1, z2x = self.encode_x(x, p)
@@ -93,7 +93,7 @@ class PairedWAE(ConditionalImageModel):
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
         prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        s = self._prior_samples(z2, p, getattr(cfg, "es_samples", 2), generator)  # (B, n, 1, H, W)
+        s = self._prior_samples(z2, p, cfg.es_samples, generator)     # (B, n, 1, H, W)
         t = {"rec_x": sq(self.decode_x(z1, z2, p), x),
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),

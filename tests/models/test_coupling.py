@@ -81,7 +81,7 @@ def test_lambda_map_adds_the_maps_pushforward_divergences_in_data_space():
 
 
 @pytest.mark.parametrize("sphere", [False, True])
-def test_stacked_decodings_equal_one_call_per_latent_batch(sphere):
+def test_shared_decodings_equal_the_terms_decoded_one_by_one(sphere):
     m = model(lambda_map=2.0, teacher=3.0, sphere=sphere)
     x, y = torch.randn(24, 3, generator=_gen(1)), torch.randn(24, 3, generator=_gen(2))
     t = m.loss(x, y, _gen(0), frac=0.1)
