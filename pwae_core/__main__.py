@@ -32,7 +32,7 @@ from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
                "lambda_rec_y", "es_samples", "params_per_batch", "checkpoint_every", "mnist_dir", "threads", "thicken")
-MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "sigma_min", "sigma_max")
+MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "noise_x", "sigma_min", "sigma_max")
 # translate-* tasks (runs.translation): TranslationConfig / CouplingConfig fields
 TRANSLATE_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "checkpoint_every",
                    "threads", "width", "d_latent", "lambda_map", "data_dir", "attribute")
@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--n-inputs", type=int, default=1000)
     ev.add_argument("--mnist-dir", default=None)
     ev.add_argument("--out", default="results", help="folder for the .json, .md and .png")
+    ev.add_argument("--draw", type=int, default=0,
+                    help="independent draw of the test noise, masks and samples (0: the README's)")
     ev.add_argument("--raw", action="store_true",
                     help="no hard data consistency: score the decoders' own observed pixels")
     ex = sub.add_parser("experiment", help="reproduce a table of the coupling PWAE paper "
@@ -159,7 +161,7 @@ def _evaluate(a) -> int:
         print(json.dumps(result["paths"], indent=2))
         return 0
     report = evaluate_checkpoint(a.checkpoint, a.baselines, a.classifier, a.n_samples,
-                                 a.n_inputs, a.mnist_dir, a.out, raw=a.raw)
+                                 a.n_inputs, a.mnist_dir, a.out, raw=a.raw, draw=a.draw)
     print(json.dumps(report, indent=2))
     return 0
 

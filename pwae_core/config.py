@@ -41,12 +41,13 @@ class ModelConfig(_Dictable):
     divergence: str = "energy"         # divergences.DIVERGENCES key
     project: bool = True               # outputs keep the observed pixels (inpainting)
     decoder_sees_p: bool = False       # D_x also reads the noise level / mask (PWAE)
+    noise_x: int = 0                   # PWAE: dims of the noise xi that E_x's z1 head reads (0: deterministic)
     sigma_min: float = 0.1             # denoising: trained noise range, sigma ~ U[min, max]
     sigma_max: float = 1.1
 
     def __post_init__(self):
         self.x_shape = tuple(self.x_shape)
-        for name in ("d1", "d2", "d3", "width"):
+        for name in ("d1", "d2", "d3", "width", "noise_x"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
 

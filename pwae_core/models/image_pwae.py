@@ -35,7 +35,7 @@ from torch.nn import functional as Fn
 
 from .. import checks, divergences, metrics, operators
 from .base import Condition, ConditionalImageModel
-from .networks import ConvDecoder, ConvEncoder, clamp01_st
+from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
 
 
 P_FEATURES = 49   # operator parameters seen by D_x: 4x4 average pool of the 28 x 28 map
@@ -55,13 +55,26 @@ class PairedWAE(ConditionalImageModel):
         self.n_p = P_FEATURES if c.decoder_sees_p else 0
         self.dec_x = ConvDecoder(c.d1 + c.d2 + self.n_p, 1, w)
         self.dec_y = ConvDecoder(c.d2 + c.d3, 1, w)
+        self.noise_x = int(c.noise_x)
+        if self.noise_x:                                            # z1 = H(E_x(x, p), xi)
+            self.head_x = MLP(c.d1 + c.d2 + self.noise_x, c.d1, hidden=(4 * w, 4 * w))
         self.divergence = divergences.get(c.divergence)
 
     # -- encoders / decoders ------------------------------------------------------
-    def encode_x(self, x, p):
-        """x, p: (B, 1, H, W) -> z1 (B, d1), z2 (B, d2)."""
-        z = self.enc_x(torch.cat([x, p], 1))
-        return z[:, :self.d1], z[:, self.d1:]
+    def encode_x(self, x, p, generator=None):
+        """x, p: (B, 1, H, W) -> z1 (B, d1), z2 (B, d2).
+
+        With ``config.noise_x`` E_x is stochastic: z1 = H(h, xi), h = E_x(x, p) (B, d1 + d2),
+        xi ~ N(0, I_noise_x). A deterministic z1 = f(x) must be independent of y's code
+        (z2, z3) while at low noise y fixes x: only a z1 that is (almost) pure noise meets
+        both, and only a stochastic encoder can output one (coupling PWAE paper, Sec. 3)."""
+        h = self.enc_x(torch.cat([x, p], 1))                          # (B, d1 + d2)
+        z2 = h[:, self.d1:]
+        if not self.noise_x:
+            return h[:, :self.d1], z2
+        xi = torch.randn(h.shape[0], self.noise_x, generator=generator, dtype=h.dtype,
+                         device=h.device)
+        return self.head_x(torch.cat([h, xi], 1)), z2
 
     def encode_y(self, obs):
         """obs: (B, 2, H, W) -> z2 (B, d2), z3 (B, d3)."""
@@ -88,7 +101,7 @@ class PairedWAE(ConditionalImageModel):
         p = self._train_params(x, cfg.params_per_batch, generator)
         y = self.op.observe(x, p, generator)
         obs = operators.pack(y, p)                                # (B, 2, H, W)
-        z1, z2x = self.encode_x(x, p)
+        z1, z2x = self.encode_x(x, p, generator)
         z2, z3 = self.encode_y(obs)
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)

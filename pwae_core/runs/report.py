@@ -7,7 +7,9 @@ from pathlib import Path
 import torch
 
 from .. import data, models
-from . import evaluate, presets
+from . import evaluate, latent_split, presets
+
+DRAW_SEED = 1000    # draw k of the test noise / masks uses seeds 1000 k + ... (strokes: + 1 per image)
 
 
 def _load_optional(path):
@@ -21,11 +23,16 @@ def default_baselines(task: str) -> list[Path]:
 
 
 def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_inputs=1000,
-                        mnist_dir=None, out="results", raw=False) -> dict:
+                        mnist_dir=None, out="results", raw=False, draw=0) -> dict:
     """Evaluate ``ckpt`` and baselines on the first ``n_inputs`` test images of every
     acceptance setting of its task; writes <out>/<stem>.{json,md} and one figure per
     setting; returns the report dict. raw=True switches hard data consistency off for every
-    model (files get a '-raw' suffix)."""
+    model (files get a '-raw' suffix). ``draw`` picks an independent draw of the test noise,
+    masks and samples (seeds 1000 * draw + ...; files get a '-draw<k>' suffix for k > 0).
+    For an image PWAE the report also holds ``latent_split``: runs.latent_split statistics
+    per setting (how z1 and y's code share x)."""
+    if int(draw) < 0:
+        raise ValueError(f"draw must be >= 0, got {draw}")
     torch.manual_seed(0)
     model = models.load(ckpt)
     task = model.config.task
@@ -42,8 +49,8 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
     x, labels = data.mnist("test", root=mnist_dir)
     x, labels = x[:n_inputs], labels[:n_inputs]
     t0 = time.time()
-    results = evaluate.compare(compared, x, labels, task, n_samples, clf)
-    stem = Path(ckpt).stem + ("-raw" if raw else "")
+    results = evaluate.compare(compared, x, labels, task, n_samples, clf, seed=DRAW_SEED * draw)
+    stem = Path(ckpt).stem + ("-raw" if raw else "") + (f"-draw{draw}" if draw else "")
     paths = evaluate.write_report(results, out, stem)
     example = x[3:4] if len(x) > 3 else x[:1]          # test digit 3 (fewer inputs: the first)
     for s in evaluate.settings_for(task):
@@ -51,6 +58,10 @@ def evaluate_checkpoint(ckpt, baselines=None, classifier=None, n_samples=64, n_i
         png = Path(out) / f"{stem}-{name}.png"
         evaluate.figure(model, example, s, seed=3).save(png)
         paths[name] = png
-    return {"checkpoint": str(ckpt), "task": task, "n_inputs": len(x), "n_samples": n_samples,
-            "classifier": clf is not None, "seconds": round(time.time() - t0, 1),
-            "results": results, "files": {k: str(v) for k, v in paths.items()}}
+    rep = {"checkpoint": str(ckpt), "task": task, "n_inputs": len(x), "n_samples": n_samples,
+           "draw": draw, "classifier": clf is not None, "seconds": round(time.time() - t0, 1),
+           "results": results, "files": {k: str(v) for k, v in paths.items()}}
+    if hasattr(model, "encode_x") and len(x) >= 50:
+        rep["latent_split"] = {evaluate.setting_name(s): latent_split.split_stats(
+            model, x, s, DRAW_SEED * draw + 7 * k).to_dict() for k, s in enumerate(evaluate.settings_for(task))}
+    return rep

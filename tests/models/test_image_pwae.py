@@ -146,3 +146,25 @@ def test_decoder_that_sees_the_operator_parameters(tiny_config, task, tmp_path, 
     back = pw.load(tmp_path / "m.safetensors")
     assert isinstance(back, PairedWAE) and back.config.decoder_sees_p
     assert torch.equal(back.map_x_given_y(y, **KW[task]), model.map_x_given_y(y, **KW[task]))
+
+
+def test_a_stochastic_x_encoder_draws_z1_from_its_noise_and_keeps_z2(tiny_config, tmp_path):
+    """noise_x: z1 = H(E_x(x, p), xi) varies with the draw of xi, z2 does not; the draws are
+    seeded by the generator; the loss trains it; the setting survives a checkpoint."""
+    model = _pwae(tiny_config, noise_x=3)
+    x = torch.rand(8, 1, 28, 28, generator=_gen(2))
+    p = model.op.params(x, 0.5)
+    (a1, a2), (b1, b2) = model.encode_x(x, p, _gen(1)), model.encode_x(x, p, _gen(2))
+    assert torch.equal(a2, b2) and torch.equal(model.encode_x(x, p, _gen(1))[0], a1)
+    assert (a1 - b1).abs().mean() > 1e-3
+    t = model.loss(x, None, TrainConfig(), _gen(3))
+    t["total"].backward()
+    assert model.head_x.net[0].weight.grad.abs().sum() > 0
+    pw.save(model, tmp_path / "m.safetensors")
+    back = pw.load(tmp_path / "m.safetensors")
+    assert back.config.noise_x == 3 and torch.equal(back.encode_x(x, p, _gen(1))[0], a1)
+
+
+def test_noise_x_must_not_be_negative(tiny_config):
+    with pytest.raises(ValueError, match="noise_x must be >= 0"):
+        tiny_config("pwae", noise_x=-1)

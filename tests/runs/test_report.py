@@ -44,3 +44,17 @@ def test_a_second_model_of_the_same_kind_is_named_by_its_file(saved, tiny_config
     rep = report.evaluate_checkpoint(saved["pwae"], [other], None, n_samples=2, n_inputs=2,
                                      out=tmp_path / "res")
     assert list(rep["results"]["mask=left"]) == ["pwae", "pwae-b"] and not rep["classifier"]
+
+
+def test_a_second_draw_scores_other_observations_and_reports_the_latent_split(saved, tmp_path):
+    kw = dict(baselines=[], classifier=None, n_samples=2, n_inputs=60, out=tmp_path / "res")
+    first = report.evaluate_checkpoint(saved["pwae"], draw=0, **kw)
+    second = report.evaluate_checkpoint(saved["pwae"], draw=1, **kw)
+    assert second["draw"] == 1 and (tmp_path / "res" / "pwae-draw1.json").exists()
+    es = lambda rep: [r["pwae"]["energy_score"] for r in rep["results"].values()]  # noqa: E731
+    assert es(first) != es(second)
+    assert list(second["latent_split"]) == list(second["results"])
+    assert all(-1 < s["r2"] <= 1 and s["spread"] >= 0 for s in second["latent_split"].values())
+    assert first["latent_split"] != second["latent_split"]
+    with pytest.raises(ValueError, match="draw must be >= 0"):
+        report.evaluate_checkpoint(saved["pwae"], draw=-1, **kw)
