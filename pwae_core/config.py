@@ -41,6 +41,7 @@ class ModelConfig(_Dictable):
     divergence: str = "energy"         # divergences.DIVERGENCES key
     project: bool = True               # outputs keep the observed pixels (inpainting)
     decoder_sees_p: bool = False       # D_x also reads the noise level / mask (PWAE)
+    decoder_sees_y: bool = False       # D_x also reads E_y's last hidden features of the observation
     noise_x: int = 0                   # PWAE: dims of the noise xi that E_x's z1 head reads (0: deterministic)
     sigma_min: float = 0.1             # denoising: trained noise range, sigma ~ U[min, max]
     sigma_max: float = 1.1
@@ -67,6 +68,7 @@ class TrainConfig(_Dictable):
     lambda_es: float = 1.0
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
+    lambda_indep: float = 0.0          # image PWAE: dCor^2 of z1 and what D_x reads from y
     es_samples: int = 2                # conditional samples per input in the energy-score term
     params_per_batch: bool = False     # one noise level / mask per batch (the latent law given it)
     checkpoint_every: int = 500

@@ -29,12 +29,12 @@ def test_train_flags_override_the_preset_in_train_and_model_config(fake_fit, cap
     out = tmp_path / "m.safetensors"
     assert cli.main(["train", "mnist-denoise", "--steps", "5", "--lr", "0.01", "--lr-schedule", "cosine",
                      "--d1", "3", "--sigma-min", "0.3", "--sigma-max", "0.6", "--decoder-sees-p", "no",
-                     "--noise-x", "4", "--out", str(out), "--resume", "--quiet"]) == 0
+                     "--noise-x", "4", "--decoder-sees-y", "yes", "--out", str(out), "--resume", "--quiet"]) == 0
     (cfg, got_out, resume, progress), = fake_fit
     preset = presets.train_config("mnist-denoise", "pwae")
     assert (cfg.steps, cfg.lr, cfg.lr_schedule, cfg.lambda_wae) == (5, 0.01, "cosine", preset.lambda_wae)
     assert (cfg.model.d1, cfg.model.d2, cfg.model.sigma_min, cfg.model.sigma_max) == (3, 48, 0.3, 0.6)
-    assert cfg.model.decoder_sees_p is False and cfg.model.noise_x == 4 and str(got_out) == str(out) and resume and not progress
+    assert cfg.model.decoder_sees_p is False and cfg.model.noise_x == 4 and cfg.model.decoder_sees_y and str(got_out) == str(out) and resume and not progress
     assert json.loads(capsys.readouterr().out) == {"out": str(out), "train_seconds": 2.3,
                                                    "last": {"step": 5, "total": 1.5}}
 

@@ -23,6 +23,7 @@ Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
       + lambda_es   ES(D_x(z1', z2), D_x(z1'', z2); x)               (data consistency of
       + lambda_fid  F(D_x(z1', z2), obs),  z1', z1'' ~ N(0, I)        decoded prior samples)
       + lambda_rec_y ||D_y(z2, z3) - y||^2
+      + lambda_indep dCor^2(z1, (z2, z3[, h]))                        (z1 independent of y)
 
 The divergence acts on the *joint* code (z1 from x, z2 and z3 from y): that is what makes
 z1 independent of (z2, z3), so that drawing z1 from the prior given y is drawing from the
@@ -33,7 +34,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as Fn
 
-from .. import checks, divergences, metrics, operators
+from .. import checks, dependence, divergences, metrics, operators
 from .base import Condition, ConditionalImageModel
 from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
 
@@ -53,7 +54,8 @@ class PairedWAE(ConditionalImageModel):
         self.enc_x = ConvEncoder(2, c.d1 + c.d2, w)
         self.enc_y = ConvEncoder(2, c.d2 + c.d3, w)
         self.n_p = P_FEATURES if c.decoder_sees_p else 0
-        self.dec_x = ConvDecoder(c.d1 + c.d2 + self.n_p, 1, w)
+        self.n_h = 4 * w if c.decoder_sees_y else 0                 # E_y's last hidden layer
+        self.dec_x = ConvDecoder(c.d1 + c.d2 + self.n_p + self.n_h, 1, w)
         self.dec_y = ConvDecoder(c.d2 + c.d3, 1, w)
         self.noise_x = int(c.noise_x)
         if self.noise_x:                                            # z1 = H(E_x(x, p), xi)
@@ -78,17 +80,29 @@ class PairedWAE(ConditionalImageModel):
 
     def encode_y(self, obs):
         """obs: (B, 2, H, W) -> z2 (B, d2), z3 (B, d3)."""
-        z = self.enc_y(obs)
-        return z[:, :self.d2], z[:, self.d2:]
+        z2, z3, _ = self.encode_y_features(obs)
+        return z2, z3
 
-    def decode_x(self, z1, z2, p=None):
-        """(B, d1), (B, d2)[, p (B, 1, H, W)] -> x (B, 1, H, W) in [0, 1].
+    def encode_y_features(self, obs):
+        """obs: (B, 2, H, W) -> z2 (B, d2), z3 (B, d3), h (B, 4 width): E_y's last hidden
+        layer, which D_x reads with ``config.decoder_sees_y``."""
+        h = self.enc_y.net[:-1](obs)                                  # (B, 4 width)
+        z = self.enc_y.net[-1](h)
+        return z[:, :self.d2], z[:, self.d2:], h
+
+    def decode_x(self, z1, z2, p=None, h=None):
+        """(B, d1), (B, d2)[, p (B, 1, H, W)][, h (B, 4 width)] -> x (B, 1, H, W) in [0, 1].
 
         With ``config.decoder_sees_p`` D_x also reads the operator parameters (noise level
-        or mask), 4x4 average-pooled to 7 x 7 = 49 features: p is part of the observation."""
+        or mask), 4x4 average-pooled to 7 x 7 = 49 features: p is part of the observation.
+        With ``config.decoder_sees_y`` it reads E_y's features h of the observation as well:
+        a sample is still a function of (z1, y) only, but the detail y fixes no longer has to
+        pass through the Gaussian code z2, so z1 is left with what y leaves open."""
         parts = [z1, z2]
         if self.n_p:
             parts.append(Fn.avg_pool2d(p, 4).flatten(1))              # (B, 49)
+        if self.n_h:
+            parts.append(h)
         return clamp01_st(self.dec_x(torch.cat(parts, 1)))
 
     def decode_y(self, z2, z3):
@@ -102,22 +116,30 @@ class PairedWAE(ConditionalImageModel):
         y = self.op.observe(x, p, generator)
         obs = operators.pack(y, p)                                # (B, 2, H, W)
         z1, z2x = self.encode_x(x, p, generator)
-        z2, z3 = self.encode_y(obs)
+        z2, z3, h = self.encode_y_features(obs)
         sq = lambda a, b: ((a - b) ** 2).flatten(1).sum(1).mean()  # noqa: E731
         z = torch.cat([z1, z2, z3], 1)                            # (B, d1 + d2 + d3)
         prior = torch.randn(z.shape, generator=generator, dtype=z.dtype, device=z.device)
-        s = self._prior_samples(z2, p, cfg.es_samples, generator)     # (B, n, 1, H, W)
-        t = {"rec_x": sq(self.decode_x(z1, z2, p), x),
+        s = self._prior_samples(z2, p, cfg.es_samples, generator, h)  # (B, n, 1, H, W)
+        t = {"rec_x": sq(self.decode_x(z1, z2, p, h), x),
              "agree": sq(z2x, z2),
              "wae": self.divergence(z, prior),
              "moments": divergences.gaussian_moments(z),
              "es": metrics.energy_score(s, x).mean(),
              "fid": self.op.fidelity(s[:, 0], obs).mean(),
-             "rec_y": sq(self.decode_y(z2, z3), y)}
+             "rec_y": sq(self.decode_y(z2, z3), y),
+             "indep": self._dependence(z1, z2, z3, h)}
         t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
                       + cfg.lambda_moments * t["moments"] + cfg.lambda_es * t["es"]
-                      + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
+                      + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"]
+                      + cfg.lambda_indep * t["indep"])
         return t
+
+    def _dependence(self, z1, z2, z3, h):
+        """dCor_u(z1, (z2, z3[, h])) with y's side detached: the term makes z1 drop what y
+        already says; it must not make y's code drop information to look independent."""
+        read = torch.cat([z2, z3] + ([h] if self.n_h else []), 1).detach()
+        return dependence.distance_correlation(z1, read)
 
     def _train_params(self, x, per_batch: bool, generator=None):
         """The operator parameters of a training batch (B, 1, H, W): one draw per image, or
@@ -128,39 +150,43 @@ class PairedWAE(ConditionalImageModel):
             return self.op.sample_params(x, generator)
         return self.op.sample_params(x[:1], generator).expand(x.shape[0], -1, -1, -1).contiguous()
 
-    def _prior_samples(self, z2, p, n: int = 2, generator=None):
+    def _prior_samples(self, z2, p, n: int = 2, generator=None, h=None):
         """n conditional samples per code: D_x(z1', z2), z1' ~ N(0, I) -> (B, n, 1, H, W)."""
         B = z2.shape[0]
         z1 = torch.randn(n * B, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        s = self.decode_x(z1, z2.repeat(n, 1), p.repeat(n, 1, 1, 1))   # (n B, 1, H, W), sample-major
+        h = None if h is None else h.repeat(n, 1)
+        s = self.decode_x(z1, z2.repeat(n, 1), p.repeat(n, 1, 1, 1), h)  # (n B, 1, H, W), sample-major
         return s.view(n, B, *s.shape[1:]).transpose(0, 1)
 
     # -- conditional sampling (the code of an observation is (z2, p)) ---------------
     def _encode(self, obs):
-        """obs (B, 2, H, W) -> (z2 (B, d2), p (B, 1, H, W))."""
-        return self.encode_y(obs)[0], obs[:, 1:]
+        """obs (B, 2, H, W) -> (z2 (B, d2), p (B, 1, H, W)[, h (B, 4 width) if D_x reads it])."""
+        z2, _, h = self.encode_y_features(obs)
+        return (z2, obs[:, 1:]) + ((h,) if self.n_h else ())
+
+    @staticmethod
+    def _rep(code, k: int):
+        """Each observation's code repeated k times (observation-major)."""
+        return [t.repeat_interleave(k, 0) for t in code]
 
     def _decode_samples(self, code, obs, n, generator=None):
         """z1 ~ N(0, I), x = D_x(z1, z2) -> (B, n, *x_shape)."""
-        z2, p = code
-        B = z2.shape[0]
-        z1 = torch.randn(B * n, self.d1, generator=generator, dtype=z2.dtype, device=z2.device)
-        x = self.decode_x(z1, z2.repeat_interleave(n, 0), p.repeat_interleave(n, 0))  # (B n, 1, H, W)
+        B = code[0].shape[0]
+        z1 = torch.randn(B * n, self.d1, generator=generator, dtype=code[0].dtype,
+                         device=code[0].device)
+        x = self.decode_x(z1, *self._rep(code, n))                    # (B n, 1, H, W)
         return x.view(B, n, *x.shape[1:])
 
     def _decode_map(self, code, obs):
         """Most likely estimate D_x(0, z2) -> (B, *x_shape)."""
-        z2, p = code
-        return self.decode_x(z2.new_zeros(z2.shape[0], self.d1), z2, p)
+        return self.decode_x(code[0].new_zeros(code[0].shape[0], self.d1), *code)
 
     @torch.no_grad()
     def decode_latents(self, cond: Condition, z1) -> torch.Tensor:
         """D_x(z1_k, z2) for each of K latents z1 (K, d1) and each observation
         -> (B, K, *x_shape), in one batched decode."""
-        z2, p = cond.code
-        B, K = z2.shape[0], z1.shape[0]
-        x = self.decode_x(z1.to(z2).repeat(B, 1), z2.repeat_interleave(K, 0),
-                          p.repeat_interleave(K, 0))                      # (B K, 1, H, W)
+        B, K = cond.code[0].shape[0], z1.shape[0]
+        x = self.decode_x(z1.to(cond.code[0]).repeat(B, 1), *self._rep(cond.code, K))  # (B K, 1, H, W)
         return self._out(x.view(B, K, *x.shape[1:]), cond.obs)
 
     def along(self, cond: Condition, eps, v) -> torch.Tensor:
@@ -210,7 +236,9 @@ class PairedWAE(ConditionalImageModel):
         z = torch.randn(n, self.d1 + self.d2 + self.d3, generator=generator).to(self._ref())
         z1, z2, z3 = z.split([self.d1, self.d2, self.d3], 1)
         p = self.op.sample_params(torch.zeros(n, *self.x_shape).to(z), generator)
-        return self.decode_x(z1, z2, p), self.decode_y(z2, z3)
+        y = self.decode_y(z2, z3)
+        h = self.encode_y_features(operators.pack(y, p))[2] if self.n_h else None
+        return self.decode_x(z1, z2, p, h), y
 
     def transport_yx(self, y, sigma=None):
         """Deterministic map y -> x: the most likely estimate."""

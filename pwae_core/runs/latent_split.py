@@ -8,6 +8,9 @@ images for one setting (a fixed sigma or mask):
 - ``r2``: held-out R^2 of the best linear prediction of z1 from (z2, z3) (fit on the first
   70% of the images, scored on the rest). 0 = no linear dependence; 1 = z1 is a function
   of y's code, so drawing it from the prior ignores what y says.
+- ``dcor``: bias-corrected squared distance correlation of z1 and everything D_x reads
+  from y (z2, z3 and, with ``decoder_sees_y``, E_y's features h), on the first 256 images:
+  any dependence, not only linear; about 0 when independent.
 - ``err_encoded`` / ``err_zero`` / ``err_prior``: mean ||D_x(z1, z2) - x||^2 with z1 from
   E_x, z1 = 0 and z1 ~ N(0, I). err_zero >> err_encoded: z1 carries detail of x.
 - ``spread``: mean squared distance of prior samples to their mean, the posterior's width.
@@ -18,6 +21,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from ..dependence import distance_correlation
 from .evaluate import observations, setting_name
 
 
@@ -27,6 +31,7 @@ class SplitStats:
     setting: str
     z1_std: float
     r2: float
+    dcor: float
     err_encoded: float
     err_zero: float
     err_prior: float
@@ -67,14 +72,15 @@ def split_stats(model, x: torch.Tensor, setting: dict, seed: int = 0, n_samples:
     p = obs[:, 1:]
     g = torch.Generator().manual_seed(seed + 1)
     z1, z2x = model.encode_x(x, p, g)
-    z2, z3 = model.encode_y(obs)
+    z2, z3, h = model.encode_y_features(obs)
     zs = torch.randn(n_samples, *z1.shape, generator=g).to(z1)         # (n, N, d1)
-    s = torch.stack([model.decode_x(z, z2, p) for z in zs], 1)         # (N, n, 1, H, W)
+    s = torch.stack([model.decode_x(z, z2, p, h) for z in zs], 1)      # (N, n, 1, H, W)
     return SplitStats(
         setting=setting_name(setting), z1_std=z1.std(0).mean().item(),
         r2=heldout_r2(torch.cat([z2, z3], 1), z1),
-        err_encoded=_sq(model.decode_x(z1, z2, p), x),
-        err_zero=_sq(model.decode_x(torch.zeros_like(z1), z2, p), x),
+        dcor=distance_correlation(z1[:256], torch.cat([z2, z3] + ([h] if model.n_h else []), 1)[:256]).item(),
+        err_encoded=_sq(model.decode_x(z1, z2, p, h), x),
+        err_zero=_sq(model.decode_x(torch.zeros_like(z1), z2, p, h), x),
         err_prior=((s - x[:, None]) ** 2).flatten(2).sum(2).mean().item(),
         spread=((s - s.mean(1, keepdim=True)) ** 2).flatten(2).sum(2).mean().item(),
         agree=_sq(z2x, z2))

@@ -30,12 +30,12 @@ def _pwae(tiny_config, task="mnist-denoise", **kw):
 def test_loss_terms_and_their_weighted_total(tiny_config):
     model = _pwae(tiny_config)
     cfg = TrainConfig(lambda_agree=2.0, lambda_wae=3.0, lambda_moments=0.5, lambda_es=4.0,
-                      lambda_fid=0.25, lambda_rec_y=0.1)
+                      lambda_fid=0.25, lambda_rec_y=0.1, lambda_indep=1.5)
     t = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
-    assert set(t) == {"rec_x", "agree", "wae", "moments", "es", "fid", "rec_y", "total"}
+    assert set(t) == {"rec_x", "agree", "wae", "moments", "es", "fid", "rec_y", "indep", "total"}
     assert all(v.ndim == 0 and torch.isfinite(v) for v in t.values())
     want = (t["rec_x"] + 2 * t["agree"] + 3 * t["wae"] + 0.5 * t["moments"] + 4 * t["es"]
-            + 0.25 * t["fid"] + 0.1 * t["rec_y"])
+            + 0.25 * t["fid"] + 0.1 * t["rec_y"] + 1.5 * t["indep"])
     assert torch.allclose(t["total"], want)
     again = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
     assert torch.equal(again["total"], t["total"])               # seeded by the generator
@@ -168,3 +168,29 @@ def test_a_stochastic_x_encoder_draws_z1_from_its_noise_and_keeps_z2(tiny_config
 def test_noise_x_must_not_be_negative(tiny_config):
     with pytest.raises(ValueError, match="noise_x must be >= 0"):
         tiny_config("pwae", noise_x=-1)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_decoder_that_reads_the_observation_features(tiny_config, task, tmp_path, observe_y):
+    """decoder_sees_y: every sampling call works and decodes with E_y's features of its own
+    observation (two observations, same z1, z2 and p: different outputs); the loss trains E_y
+    through D_x; joint samples decode x from the features of the decoded y; the flag survives
+    a checkpoint round trip."""
+    model = _pwae(tiny_config, task, decoder_sees_y=True, decoder_sees_p=True)
+    y = observe_y(model)
+    cond = model.condition(y, **KW[task])
+    assert len(cond.code) == 3 and cond.code[2].shape == (3, 4 * model.config.width)
+    assert model.posterior(y, 4, **KW[task]).samples.shape == (3, 4, 1, 28, 28)
+    assert model.direction_x_given_y(y, torch.zeros(2), torch.ones(model.d1), **KW[task]).shape == (3, 2, 1, 28, 28)
+    z1, z2, p = torch.zeros(2, model.d1), cond.code[0][:1].repeat(2, 1), cond.code[1][:2]
+    h = cond.code[2][:2]
+    out = model.decode_x(z1, z2, p, h)
+    assert not torch.equal(out[0], out[1])
+    x, yj = model.sample_joint(5, _gen(1))
+    assert x.shape == yj.shape == (5, 1, 28, 28)
+    model.loss(torch.rand(8, 1, 28, 28, generator=_gen(2)), None, TrainConfig(), _gen(3))["rec_x"].backward()
+    assert model.enc_y.net[0].weight.grad.abs().sum() > 0
+    pw.save(model, tmp_path / "m.safetensors")
+    back = pw.load(tmp_path / "m.safetensors")
+    assert back.config.decoder_sees_y
+    assert torch.equal(back.map_x_given_y(y, **KW[task]), model.map_x_given_y(y, **KW[task]))
