@@ -31,7 +31,7 @@ from .runs.distributed import DEVICES
 from .runs.train import fit
 
 TRAIN_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "lambda_moments", "lambda_agree", "lambda_es", "lambda_fid",
-               "lambda_rec_y", "lambda_indep", "es_samples", "params_per_batch", "checkpoint_every", "mnist_dir", "threads", "thicken")
+               "lambda_rec_y", "es_samples", "params_per_batch", "checkpoint_every", "mnist_dir", "threads", "thicken")
 MODEL_FLAGS = ("d1", "d2", "d3", "width", "divergence", "decoder_sees_p", "decoder_sees_y", "noise_x", "sigma_min", "sigma_max")
 # translate-* tasks (runs.translation): TranslationConfig / CouplingConfig fields
 TRANSLATE_FLAGS = ("steps", "batch_size", "lr", "lr_schedule", "seed", "lambda_wae", "checkpoint_every",

@@ -68,7 +68,6 @@ class TrainConfig(_Dictable):
     lambda_es: float = 1.0
     lambda_fid: float = 1.0
     lambda_rec_y: float = 0.1
-    lambda_indep: float = 0.0          # image PWAE: dCor^2 of z1 and what D_x reads from y
     es_samples: int = 2                # conditional samples per input in the energy-score term
     params_per_batch: bool = False     # one noise level / mask per batch (the latent law given it)
     checkpoint_every: int = 500

@@ -23,7 +23,10 @@ def test_shipped_models_load_with_their_training_record(task):
         assert m.config.task == task and m.config.kind == kind and m.train_config is not None
         assert m.train_config.task == task and m.train_config.model == m.config
         assert m.metrics["train_seconds"] <= 600  # trained in at most 10 minutes
-        assert m.metrics["history"][-1]["total"] < m.metrics["history"][0]["total"]
+        # the reconstruction error fell (one logged batch every 50 steps; with one noise
+        # level per batch the total swings with sigma, so average the last five)
+        h = m.metrics["history"]
+        assert sum(e["rec_x"] for e in h[-5:]) / 5 < 0.7 * h[0]["rec_x"]
 
 
 @pytest.mark.slow

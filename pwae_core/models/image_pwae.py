@@ -23,7 +23,6 @@ Objective per minibatch of pairs (x_i, y_i), with (z1, z2^x) = E_x(x, p) and
       + lambda_es   ES(D_x(z1', z2), D_x(z1'', z2); x)               (data consistency of
       + lambda_fid  F(D_x(z1', z2), obs),  z1', z1'' ~ N(0, I)        decoded prior samples)
       + lambda_rec_y ||D_y(z2, z3) - y||^2
-      + lambda_indep dCor^2(z1, (z2, z3[, h]))                        (z1 independent of y)
 
 The divergence acts on the *joint* code (z1 from x, z2 and z3 from y): that is what makes
 z1 independent of (z2, z3), so that drawing z1 from the prior given y is drawing from the
@@ -34,7 +33,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as Fn
 
-from .. import checks, dependence, divergences, metrics, operators
+from .. import checks, divergences, metrics, operators
 from .base import Condition, ConditionalImageModel
 from .networks import MLP, ConvDecoder, ConvEncoder, clamp01_st
 
@@ -127,19 +126,11 @@ class PairedWAE(ConditionalImageModel):
              "moments": divergences.gaussian_moments(z),
              "es": metrics.energy_score(s, x).mean(),
              "fid": self.op.fidelity(s[:, 0], obs).mean(),
-             "rec_y": sq(self.decode_y(z2, z3), y),
-             "indep": self._dependence(z1, z2, z3, h)}
+             "rec_y": sq(self.decode_y(z2, z3), y)}
         t["total"] = (t["rec_x"] + cfg.lambda_agree * t["agree"] + cfg.lambda_wae * t["wae"]
                       + cfg.lambda_moments * t["moments"] + cfg.lambda_es * t["es"]
-                      + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"]
-                      + cfg.lambda_indep * t["indep"])
+                      + cfg.lambda_fid * t["fid"] + cfg.lambda_rec_y * t["rec_y"])
         return t
-
-    def _dependence(self, z1, z2, z3, h):
-        """dCor_u(z1, (z2, z3[, h])) with y's side detached: the term makes z1 drop what y
-        already says; it must not make y's code drop information to look independent."""
-        read = torch.cat([z2, z3] + ([h] if self.n_h else []), 1).detach()
-        return dependence.distance_correlation(z1, read)
 
     def _train_params(self, x, per_batch: bool, generator=None):
         """The operator parameters of a training batch (B, 1, H, W): one draw per image, or

@@ -30,12 +30,12 @@ def _pwae(tiny_config, task="mnist-denoise", **kw):
 def test_loss_terms_and_their_weighted_total(tiny_config):
     model = _pwae(tiny_config)
     cfg = TrainConfig(lambda_agree=2.0, lambda_wae=3.0, lambda_moments=0.5, lambda_es=4.0,
-                      lambda_fid=0.25, lambda_rec_y=0.1, lambda_indep=1.5)
+                      lambda_fid=0.25, lambda_rec_y=0.1)
     t = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
-    assert set(t) == {"rec_x", "agree", "wae", "moments", "es", "fid", "rec_y", "indep", "total"}
+    assert set(t) == {"rec_x", "agree", "wae", "moments", "es", "fid", "rec_y", "total"}
     assert all(v.ndim == 0 and torch.isfinite(v) for v in t.values())
     want = (t["rec_x"] + 2 * t["agree"] + 3 * t["wae"] + 0.5 * t["moments"] + 4 * t["es"]
-            + 0.25 * t["fid"] + 0.1 * t["rec_y"] + 1.5 * t["indep"])
+            + 0.25 * t["fid"] + 0.1 * t["rec_y"])
     assert torch.allclose(t["total"], want)
     again = model.loss(torch.rand(16, 1, 28, 28, generator=_gen(2)), None, cfg, _gen(3))
     assert torch.equal(again["total"], t["total"])               # seeded by the generator
