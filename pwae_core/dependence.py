@@ -13,7 +13,8 @@ only linear). The plain V-statistic is strongly biased upwards in high dimension
 independent Gaussian clouds, 16 and 56 dims, 128 rows: 0.46); the U-centred one is about 0
 there. ``runs.latent_split`` uses it to measure whether an image PWAE's z1 is independent of
 what D_x reads from y, as conditional sampling needs. (As a training penalty, weight 10 or
-50 on denoising, it shrank z1 to std 0.1 and then diverged: it is a diagnostic only.)
+50 on denoising, it shrank z1 to std 0.1 / 0.04, and a run with the y side detached ended in
+NaN, cause not isolated: it is a diagnostic only, called without gradients.)
 """
 from __future__ import annotations
 

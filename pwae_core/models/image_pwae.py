@@ -149,7 +149,7 @@ class PairedWAE(ConditionalImageModel):
         s = self.decode_x(z1, z2.repeat(n, 1), p.repeat(n, 1, 1, 1), h)  # (n B, 1, H, W), sample-major
         return s.view(n, B, *s.shape[1:]).transpose(0, 1)
 
-    # -- conditional sampling (the code of an observation is (z2, p)) ---------------
+    # -- conditional sampling (the code of an observation is (z2, p[, h])) -----------
     def _encode(self, obs):
         """obs (B, 2, H, W) -> (z2 (B, d2), p (B, 1, H, W)[, h (B, 4 width) if D_x reads it])."""
         z2, _, h = self.encode_y_features(obs)
